@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -60,6 +62,16 @@ public final class EdgeLmCommand {
     /** One line for the user: the message, or the exception type where there is none. */
     private static String describe(Throwable e) {
         Throwable shown = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+        // The JDK's file-system exceptions carry only the path as their message.
+        switch (shown) {
+            case NoSuchFileException missing -> {
+                return "no such file: " + missing.getFile();
+            }
+            case AccessDeniedException denied -> {
+                return "permission denied: " + denied.getFile();
+            }
+            default -> { }
+        }
         String message = shown.getMessage();
         return message == null || message.isBlank() ? shown.getClass().getSimpleName() : message;
     }
