@@ -1,0 +1,145 @@
+package dev.edgelm.gguf;
+
+import dev.edgelm.kernels.quant.BlockFormat;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The tensor element types a GGUF file can name, with the ids and block geometry of ggml's {@code ggml.h} and
+ * {@code type_traits} (ids 4, 5, 31 to 33, 37 and 38 were removed upstream and are unknown here).
+ *
+ * <p>{@link #I2_S} is BitNet's ternary format from the microsoft/BitNet fork, which took id 36 (left free upstream
+ * after IQ4_NL_4_4 was removed). It is not block-structured: a whole tensor is 2-bit codes followed by one float32
+ * scale, padded to 32 bytes, so use {@link #tensorBytes(long[])} rather than the block geometry for sizes.
+ */
+public enum GgmlType {
+    F32(0, "f32", 1, 4),
+    F16(1, "f16", 1, 2),
+    Q4_0(2, "q4_0", 32, 18),
+    Q4_1(3, "q4_1", 32, 20),
+    Q5_0(6, "q5_0", 32, 22),
+    Q5_1(7, "q5_1", 32, 24),
+    Q8_0(8, "q8_0", 32, 34),
+    Q8_1(9, "q8_1", 32, 36),
+    Q2_K(10, "q2_K", 256, 84),
+    Q3_K(11, "q3_K", 256, 110),
+    Q4_K(12, "q4_K", 256, 144),
+    Q5_K(13, "q5_K", 256, 176),
+    Q6_K(14, "q6_K", 256, 210),
+    Q8_K(15, "q8_K", 256, 292),
+    IQ2_XXS(16, "iq2_xxs", 256, 66),
+    IQ2_XS(17, "iq2_xs", 256, 74),
+    IQ3_XXS(18, "iq3_xxs", 256, 98),
+    IQ1_S(19, "iq1_s", 256, 50),
+    IQ4_NL(20, "iq4_nl", 32, 18),
+    IQ3_S(21, "iq3_s", 256, 110),
+    IQ2_S(22, "iq2_s", 256, 82),
+    IQ4_XS(23, "iq4_xs", 256, 136),
+    I8(24, "i8", 1, 1),
+    I16(25, "i16", 1, 2),
+    I32(26, "i32", 1, 4),
+    I64(27, "i64", 1, 8),
+    F64(28, "f64", 1, 8),
+    IQ1_M(29, "iq1_m", 256, 56),
+    BF16(30, "bf16", 1, 2),
+    TQ1_0(34, "tq1_0", 256, 54),
+    TQ2_0(35, "tq2_0", 256, 66),
+    /** BitNet ternary; block size and type size are the fork's nominal 1 and 1, see {@link #tensorBytes}. */
+    I2_S(36, "i2_s", 1, 1),
+    MXFP4(39, "mxfp4", 32, 17),
+    NVFP4(40, "nvfp4", 64, 36),
+    Q1_0(41, "q1_0", 128, 18),
+    Q2_0(42, "q2_0", 64, 18);
+
+    /** Bytes after I2_S's 2-bit codes: one float32 scale, padded to 32 bytes. */
+    private static final long I2_S_TRAILER_BYTES = 32;
+
+    private static final GgmlType[] BY_ID = new GgmlType[43];
+    private static final BlockFormat[] BLOCK_FORMATS = new BlockFormat[values().length];
+
+    static {
+        for (GgmlType type : values()) {
+            BY_ID[type.id] = type;
+            // Resolved by name so that formats the kernels add later (I2_S) map without a change here.
+            BLOCK_FORMATS[type.ordinal()] = Arrays.stream(BlockFormat.values())
+                    .filter(format -> format.name().equals(type.name()))
+                    .findFirst()
+                    .orElse(null);
+        }
+    }
+
+    private final int id;
+    private final String ggmlName;
+    private final int blockSize;
+    private final int typeSize;
+
+    GgmlType(int id, String ggmlName, int blockSize, int typeSize) {
+        this.id = id;
+        this.ggmlName = ggmlName;
+        this.blockSize = blockSize;
+        this.typeSize = typeSize;
+    }
+
+    /** The id stored in GGUF tensor infos. */
+    public int id() {
+        return id;
+    }
+
+    /** ggml's own name for the type, as llama.cpp prints it ({@code "q4_K"}, {@code "bf16"}). */
+    public String ggmlName() {
+        return ggmlName;
+    }
+
+    /** Values per block; a row (dimension 0) must be a whole number of blocks. */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** Bytes per block. */
+    public int typeSize() {
+        return typeSize;
+    }
+
+    /** The type with this GGUF id, or empty for ids that are unknown or were removed upstream. */
+    public static Optional<GgmlType> fromId(int id) {
+        return id >= 0 && id < BY_ID.length ? Optional.ofNullable(BY_ID[id]) : Optional.empty();
+    }
+
+    /** The kernels' block format for this type, or empty when the kernels cannot compute with it. */
+    public Optional<BlockFormat> blockFormat() {
+        return Optional.ofNullable(BLOCK_FORMATS[ordinal()]);
+    }
+
+    /**
+     * Bytes a contiguous tensor of this type and shape occupies in a GGUF data section (without alignment padding).
+     *
+     * @param dims the shape in ggml order ({@code dims[0]} is the row length); an empty tensor takes 0 bytes
+     * @throws IllegalArgumentException if a dimension is negative or a row is not a whole number of blocks
+     * @throws ArithmeticException if the element count or the size overflows a {@code long}
+     */
+    public long tensorBytes(long[] dims) {
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("a tensor has at least one dimension");
+        }
+        long elements = 1;
+        for (long dim : dims) {
+            if (dim < 0) {
+                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(dims));
+            }
+            elements = Math.multiplyExact(elements, dim);
+        }
+        if (dims[0] % blockSize != 0) {
+            throw new IllegalArgumentException(ggmlName + " rows must be a multiple of " + blockSize
+                    + " values, got " + dims[0]);
+        }
+        if (elements == 0) {
+            return 0;
+        }
+        if (this == I2_S) {
+            // microsoft/BitNet's ggml_nbytes: 4 codes per byte, then the per-tensor scale block.
+            return elements / 4 + I2_S_TRAILER_BYTES;
+        }
+        return Math.multiplyExact(elements / blockSize, (long) typeSize);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.edgelm.gguf;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GgmlTypeTest {
+
+    @Test
+    void idsMatchGgmlAndRemovedIdsAreUnknown() {
+        Set<Integer> removed = Set.of(4, 5, 31, 32, 33, 37, 38);
+        for (int id = -1; id <= 44; id++) {
+            if (id < 0 || id > 42 || removed.contains(id)) {
+                assertThat(GgmlType.fromId(id)).as("id %d", id).isEmpty();
+            } else {
+                assertThat(GgmlType.fromId(id)).as("id %d", id).isPresent().get()
+                        .extracting(GgmlType::id).isEqualTo(id);
+            }
+        }
+        assertThat(GgmlType.fromId(36)).contains(GgmlType.I2_S);
+        assertThat(GgmlType.values()).hasSize(43 - removed.size()); // 36 is I2_S, not upstream's removed type
+    }
+
+    @Test
+    void blockGeometryMatchesGgmlTypeTraits() {
+        // Spot checks against ggml-common.h's static_asserts.
+        assertThat(geometry(GgmlType.Q4_0)).containsExactly(32, 18);
+        assertThat(geometry(GgmlType.Q8_0)).containsExactly(32, 34);
+        assertThat(geometry(GgmlType.Q2_K)).containsExactly(256, 84);
+        assertThat(geometry(GgmlType.Q3_K)).containsExactly(256, 110);
+        assertThat(geometry(GgmlType.Q4_K)).containsExactly(256, 144);
+        assertThat(geometry(GgmlType.Q6_K)).containsExactly(256, 210);
+        assertThat(geometry(GgmlType.IQ3_S)).containsExactly(256, 110);
+        assertThat(geometry(GgmlType.IQ1_M)).containsExactly(256, 56);
+        assertThat(geometry(GgmlType.TQ1_0)).containsExactly(256, 54);
+        assertThat(geometry(GgmlType.TQ2_0)).containsExactly(256, 66);
+        assertThat(geometry(GgmlType.MXFP4)).containsExactly(32, 17);
+        assertThat(geometry(GgmlType.NVFP4)).containsExactly(64, 36);
+        assertThat(geometry(GgmlType.Q1_0)).containsExactly(128, 18);
+        assertThat(geometry(GgmlType.BF16)).containsExactly(1, 2);
+        assertThat(GgmlType.Q4_K.ggmlName()).isEqualTo("q4_K");
+    }
+
+    @Test
+    void tensorBytesCountsBlocksAndI2sScale() {
+        assertThat(GgmlType.F32.tensorBytes(new long[] {3, 5})).isEqualTo(60);
+        assertThat(GgmlType.Q4_K.tensorBytes(new long[] {512, 3})).isEqualTo(2 * 3 * 144);
+        // I2_S: 4 ternary codes per byte, then one float scale padded to 32 bytes.
+        assertThat(GgmlType.I2_S.tensorBytes(new long[] {2560, 2560})).isEqualTo(2560L * 2560 / 4 + 32);
+        assertThat(GgmlType.Q8_0.tensorBytes(new long[] {32, 0})).isZero();
+        assertThatThrownBy(() -> GgmlType.Q4_0.tensorBytes(new long[] {33}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of 32");
+        assertThatThrownBy(() -> GgmlType.F32.tensorBytes(new long[] {1L << 40, 1L << 30}))
+                .isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> GgmlType.F32.tensorBytes(new long[] {1L << 62}))
+                .isInstanceOf(ArithmeticException.class);
+    }
+
+    @Test
+    void blockFormatsResolveByNameWithTheSameGeometry() {
+        for (GgmlType type : GgmlType.values()) {
+            type.blockFormat().ifPresent(format -> {
+                assertThat(format.name()).isEqualTo(type.name());
+                if (type != GgmlType.I2_S) { // I2_S is per tensor, not block-structured, in GGUF
+                    assertThat(new int[] {format.blockSize(), format.blockBytes()}).as(format.name())
+                            .containsExactly(geometry(type));
+                }
+            });
+        }
+        assertThat(Arrays.stream(GgmlType.values()).filter(t -> t.blockFormat().isPresent()).map(Enum::name))
+                .contains("F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q4_K", "Q5_K",
+                        "Q6_K", "Q8_K", "TQ1_0", "TQ2_0");
+        assertThat(GgmlType.IQ2_XXS.blockFormat()).isEmpty();
+    }
+
+    private static int[] geometry(GgmlType type) {
+        return new int[] {type.blockSize(), type.typeSize()};
+    }
+}
