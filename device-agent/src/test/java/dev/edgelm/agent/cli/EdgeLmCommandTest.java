@@ -66,7 +66,7 @@ class EdgeLmCommandTest {
     @Test
     void unknownOptionIsAUsageErrorOnOneLinePlusAHint() {
         Run run = run("info", "--no-such-option", "-m", "x.gguf");
-        assertThat(run.status()).isEqualTo(EdgeLmCommand.EXIT_USAGE);
+        assertThat(run.status()).isEqualTo(CommandRunner.EXIT_USAGE);
         assertThat(run.err().lines().toList())
                 .hasSize(2)
                 .first().asString().startsWith("edgelm: ").contains("--no-such-option");
@@ -76,7 +76,7 @@ class EdgeLmCommandTest {
     @Test
     void missingFileFailsWithOneLineAndNoStackTrace() {
         Run run = run("info", "-m", dir.resolve("absent.gguf").toString());
-        assertThat(run.status()).isEqualTo(EdgeLmCommand.EXIT_FAILURE);
+        assertThat(run.status()).isEqualTo(CommandRunner.EXIT_FAILURE);
         assertThat(run.err().lines().toList()).hasSize(1).first().asString()
                 .isEqualTo("edgelm: no such file: " + dir.resolve("absent.gguf"));
     }
@@ -86,9 +86,9 @@ class EdgeLmCommandTest {
         Path garbage = Files.write(dir.resolve("garbage.gguf"), "not a gguf file at all".getBytes());
         Run plain = run("info", "-m", garbage.toString());
         Run debug = run("--debug", "info", "-m", garbage.toString());
-        assertThat(plain.status()).isEqualTo(EdgeLmCommand.EXIT_FAILURE);
+        assertThat(plain.status()).isEqualTo(CommandRunner.EXIT_FAILURE);
         assertThat(plain.err().lines().toList()).hasSize(1).first().asString().contains("magic");
-        assertThat(debug.status()).isEqualTo(EdgeLmCommand.EXIT_FAILURE);
+        assertThat(debug.status()).isEqualTo(CommandRunner.EXIT_FAILURE);
         assertThat(debug.err()).contains("GgufFormatException").contains("\tat ");
     }
 
