@@ -1,0 +1,64 @@
+package dev.edgelm.testbench.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.edgelm.testbench.peer.LlamaCppPeer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code ./edgelm} launcher as a user runs it: it finds a JDK 25 whatever the environment offers first, passes
+ * the runtime's JVM flags, and says clearly what is missing.
+ */
+class LauncherTest {
+
+    /** The repository root: surefire runs in the testbench module's folder. */
+    static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    static final Path LAUNCHER = ROOT.resolve("edgelm");
+
+    private static LlamaCppPeer.ProcessResult launch(Map<String, String> environment, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add("env");
+        environment.forEach((key, value) -> command.add(key + "=" + value));
+        command.add(LAUNCHER.toString());
+        command.addAll(List.of(args));
+        return LlamaCppPeer.run(command, new byte[0], Duration.ofSeconds(60));
+    }
+
+    @Test
+    void runsTheAgentOnAJdk25WithTheVectorModule() {
+        assumeTrue(Files.isRegularFile(ROOT.resolve("device-agent/target/edgelm.jar")),
+                "device-agent/target/edgelm.jar is not built (run the tests through ./mvnw verify)");
+        LlamaCppPeer.ProcessResult result = launch(Map.of(), "--version");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        String out = new String(result.stdout(), StandardCharsets.UTF_8);
+        assertThat(out).startsWith("edgelm ").containsPattern("JVM (2[5-9]|[3-9][0-9])");
+        // The JVM announces the incubating Vector API module only when the launcher added it.
+        assertThat(result.stderr()).contains("jdk.incubator.vector");
+    }
+
+    @Test
+    void skipsAnOlderJavaHomeForAJdk25() {
+        Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");
+        assumeTrue(Files.isExecutable(java17.resolve("bin/java")), "no JDK 17 on this machine to try");
+        assumeTrue(Files.isRegularFile(ROOT.resolve("device-agent/target/edgelm.jar")), "edgelm.jar is not built");
+        LlamaCppPeer.ProcessResult result = launch(Map.of("JAVA_HOME", java17.toString()), "--version");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).containsPattern("JVM (2[5-9]|[3-9][0-9])");
+    }
+
+    @Test
+    void aMissingJarIsOneClearLine() {
+        LlamaCppPeer.ProcessResult result = launch(Map.of("EDGELM_JAR", "/nonexistent/edgelm.jar"), "--version");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.stderr().strip().lines().toList()).hasSize(1).first().asString()
+                .startsWith("edgelm: /nonexistent/edgelm.jar is missing: build it first");
+    }
+}
