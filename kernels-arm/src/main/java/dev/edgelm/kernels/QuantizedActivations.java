@@ -1,0 +1,174 @@
+package dev.edgelm.kernels;
+
+import dev.edgelm.kernels.quant.ActivationQuantizer;
+import dev.edgelm.kernels.quant.BlockFormat;
+import java.util.Objects;
+
+/**
+ * One or more activation vectors (the columns of a matrix-matrix product), quantized once and then read by
+ * every weight matrix that takes them as input (Q, K and V; gate and up), in whichever encoding each weight
+ * format's dot product needs ({@link Encoding#of}).
+ *
+ * <p>It keeps the float values (for F32, F16 and BF16 weights), Q8_0 codes with their per-32 scales and code
+ * sums (when the length is a multiple of 32), and Q8_K codes with their per-256 scales and per-16 code sums
+ * (when the length is a multiple of 256). Codes are stored widened to {@code short}: kernels load them straight
+ * into 16-bit lanes. All buffers are allocated once, by {@link #allocate}; {@link #quantize} refills them.
+ *
+ * <p>Not thread-safe to refill; any number of threads may read it between refills (the compute pool's hand-off
+ * orders the refill before the reads).
+ */
+public final class QuantizedActivations {
+
+    /** Which representation of the activations a weight format's dot product reads. */
+    public enum Encoding {
+        /** The float values (F32, F16 and BF16 weights). */
+        FLOAT,
+        /** Q8_0 blocks of 32 (the legacy 32-value formats and I2_S). */
+        Q8_0,
+        /** Q8_K blocks of 256 with per-16 sums (the K-quants and the TQ ternary formats). */
+        Q8_K;
+
+        /** The encoding llama.cpp pairs with {@code weights} (its {@code vec_dot_type}); Q8_0 for I2_S. */
+        public static Encoding of(BlockFormat weights) {
+            return switch (weights) {
+                case F32, F16, BF16 -> FLOAT;
+                case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, I2_S -> Q8_0;
+                case Q4_K, Q5_K, Q6_K, Q8_K, TQ1_0, TQ2_0 -> Q8_K;
+            };
+        }
+    }
+
+    static final int Q8_BLOCK = ActivationQuantizer.Q8_0_BLOCK;
+    static final int QK_BLOCK = ActivationQuantizer.Q8_K_BLOCK;
+    static final int QK_SUM_GROUP = 16;
+
+    private final int length;
+    private final int capacity;
+    private int columns;
+
+    final float[] values;
+    /** Q8_0: codes, one scale and one code sum per 32 values; null when the length is not a multiple of 32. */
+    final short[] q8Codes;
+    final float[] q8Scales;
+    final int[] q8Sums;
+    /** Q8_0: scale times code sum per block (Q8_1's {@code s}), to fold weight offsets and minimums in. */
+    final float[] q8ScaledSums;
+    /** Q8_K: codes, one scale per 256 values, code sums per 16 and per 256; null unless the length allows. */
+    final short[] qkCodes;
+    final float[] qkScales;
+    final int[] qkSums16;
+    final int[] qkSums256;
+
+    private QuantizedActivations(int length, int capacity) {
+        this.length = length;
+        this.capacity = capacity;
+        int total = Math.multiplyExact(length, capacity);
+        this.values = new float[total];
+        boolean q8 = length % Q8_BLOCK == 0;
+        this.q8Codes = q8 ? new short[total] : null;
+        this.q8Scales = q8 ? new float[total / Q8_BLOCK] : null;
+        this.q8Sums = q8 ? new int[total / Q8_BLOCK] : null;
+        this.q8ScaledSums = q8 ? new float[total / Q8_BLOCK] : null;
+        boolean qk = length % QK_BLOCK == 0;
+        this.qkCodes = qk ? new short[total] : null;
+        this.qkScales = qk ? new float[total / QK_BLOCK] : null;
+        this.qkSums16 = qk ? new int[total / QK_SUM_GROUP] : null;
+        this.qkSums256 = qk ? new int[total / QK_BLOCK] : null;
+    }
+
+    /**
+     * Buffers for up to {@code capacity} vectors of {@code length} values.
+     *
+     * @throws IllegalArgumentException if either is not positive
+     */
+    public static QuantizedActivations allocate(int length, int capacity) {
+        if (length <= 0 || capacity <= 0) {
+            throw new IllegalArgumentException("length and capacity must be positive, got " + length + ", "
+                    + capacity);
+        }
+        return new QuantizedActivations(length, capacity);
+    }
+
+    /** Values per vector. */
+    public int length() {
+        return length;
+    }
+
+    /** The most vectors these buffers hold. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Vectors quantized by the last {@link #quantize}. */
+    public int columns() {
+        return columns;
+    }
+
+    /** Whether the length allows {@code encoding} (Q8_0: multiple of 32, Q8_K: multiple of 256). */
+    public boolean supports(Encoding encoding) {
+        return switch (encoding) {
+            case FLOAT -> true;
+            case Q8_0 -> q8Codes != null;
+            case Q8_K -> qkCodes != null;
+        };
+    }
+
+    /**
+     * Copies and quantizes {@code columns} vectors stored one after another at {@code src[srcOffset ..]}, in
+     * every encoding the length allows.
+     *
+     * @throws IllegalArgumentException if {@code columns} is not in [1, capacity]
+     * @throws IndexOutOfBoundsException if the source range lies outside {@code src}
+     */
+    public void quantize(float[] src, int srcOffset, int columns) {
+        if (columns <= 0 || columns > capacity) {
+            throw new IllegalArgumentException("columns must be in [1, " + capacity + "], got " + columns);
+        }
+        int total = columns * length;
+        Objects.checkFromIndexSize(srcOffset, total, src.length);
+        System.arraycopy(src, srcOffset, values, 0, total);
+        if (q8Codes != null) {
+            for (int b = 0; b < total / Q8_BLOCK; b++) {
+                q8Scales[b] = ActivationQuantizer.quantizeQ8_0(values, b * Q8_BLOCK, q8Codes, b * Q8_BLOCK);
+                q8Sums[b] = sum(q8Codes, b * Q8_BLOCK, Q8_BLOCK);
+                q8ScaledSums[b] = q8Scales[b] * q8Sums[b];
+            }
+        }
+        if (qkCodes != null) {
+            for (int b = 0; b < total / QK_BLOCK; b++) {
+                qkScales[b] = ActivationQuantizer.quantizeQ8K(values, b * QK_BLOCK, qkCodes, b * QK_BLOCK);
+                int blockSum = 0;
+                for (int g = 0; g < QK_BLOCK / QK_SUM_GROUP; g++) {
+                    int s = sum(qkCodes, b * QK_BLOCK + g * QK_SUM_GROUP, QK_SUM_GROUP);
+                    qkSums16[b * (QK_BLOCK / QK_SUM_GROUP) + g] = s;
+                    blockSum += s;
+                }
+                qkSums256[b] = blockSum;
+            }
+        }
+        this.columns = columns;
+    }
+
+    /** Checks that these activations can feed {@code w}: same length, and the encoding its format needs. */
+    void checkFits(WeightMatrix w) {
+        if (w.cols() != length) {
+            throw new IllegalArgumentException("matrix rows have " + w.cols() + " values, activations " + length);
+        }
+        Encoding encoding = Encoding.of(w.format());
+        if (!supports(encoding)) {
+            throw new IllegalArgumentException(w.format() + " needs " + encoding + " activations, which a length of "
+                    + length + " does not allow");
+        }
+        if (columns == 0) {
+            throw new IllegalStateException("activations have not been quantized yet");
+        }
+    }
+
+    private static int sum(short[] codes, int from, int n) {
+        int s = 0;
+        for (int i = from; i < from + n; i++) {
+            s += codes[i];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,686 @@
+package dev.edgelm.kernels;
+
+import dev.edgelm.kernels.QuantizedActivations.Encoding;
+import dev.edgelm.kernels.quant.BlockFormat;
+import dev.edgelm.kernels.quant.KQuantScales;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels at the width {@link KernelProvider} chose, held in static finals so that the JIT sees
+ * constant species.
+ *
+ * <p>The integer pipeline: weight codes are loaded as bytes and widened to 16-bit lanes, multiplied by the
+ * activation codes (already stored as {@code short}), partial sums kept in 16-bit lanes as long as they provably
+ * fit, then pairs of 16-bit lanes are added into 32-bit lanes ({@link #pairSum}, the Vector API's stand-in for
+ * {@code pmaddwd}/{@code sdot}), converted to float once per block and multiply-added with the block's scale.
+ * Bounds, with activation codes in [-127, 127]: an int8 product is at most 16256 (so two of them fit a lane), a
+ * 4-bit one 1905, a 2-bit one 381. A 32-value block's 16 nibble bytes fill at most 256 bits of shorts, so
+ * the integer pipeline is at most 256 bits wide; float operations use the full width.
+ *
+ * <p>Q8_0, Q4_0, TQ2_0 and Q4_K have fused matrix-vector loops that read the blocks directly. The other
+ * integer formats, and every matrix-matrix product, first decode a weight row into signed 16-bit codes with
+ * per-group scales ({@link DecodedRow}), then run one integer dot per activation column, so each row's bytes
+ * are read once for all columns. F32, F16 and BF16 rows are widened to float and dotted in float.
+ */
+final class VectorKernels implements Kernels {
+
+    private static final int BITS = KernelProvider.VECTOR_BITS;
+    private static final int INT_BITS = Math.min(BITS, 256);
+    private static final VectorSpecies<Byte> BYTES = species(byte.class, INT_BITS / 2);
+    private static final VectorSpecies<Short> SHORTS = species(short.class, INT_BITS);
+    private static final VectorSpecies<Integer> INTS = species(int.class, INT_BITS);
+    private static final VectorSpecies<Float> BLOCK_FLOATS = species(float.class, INT_BITS);
+    private static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
+    private static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
+    /** As many shorts as {@link #FLOATS} has lanes, for F16 values. */
+    private static final VectorSpecies<Short> HALF_SHORTS = species(short.class, BITS / 2);
+    private static final int FL = FLOATS.length();
+    /** 16-bit lanes per vector: weight bytes loaded per step. */
+    private static final int SL = SHORTS.length();
+
+    private static final ValueLayout.OfShort F16 =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int GROUP = 32;
+    private static final int SUPER = 256;
+
+    private final ScalarKernels reference = new ScalarKernels();
+
+    private static <E> VectorSpecies<E> species(Class<E> type, int bits) {
+        return VectorSpecies.of(type, VectorShape.forBitSize(bits));
+    }
+
+    @Override
+    public String name() {
+        return "vector-" + BITS;
+    }
+
+    @Override
+    public int vectorBits() {
+        return BITS;
+    }
+
+    // ---- quantized products
+
+    @Override
+    public float dot(WeightMatrix w, int row, QuantizedActivations x, int column) {
+        x.checkFits(w);
+        Objects.checkIndex(row, w.rows());
+        Objects.checkIndex(column, x.columns());
+        float[] out = new float[1];
+        rows(w, x, column, row, row + 1, out, -row);
+        return out[0];
+    }
+
+    @Override
+    public void matvec(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
+        KernelChecks.product(w, x, out, rowStart, rowEnd, 1);
+        rows(w, x, 0, rowStart, rowEnd, out, 0);
+    }
+
+    /** {@code out[outOffset + r] = dot(w, r, x, column)} for r in [rowStart, rowEnd). */
+    private void rows(WeightMatrix w, QuantizedActivations x, int column, int rowStart, int rowEnd, float[] out,
+            int outOffset) {
+        if (hasFusedDot(w.format())) {
+            for (int r = rowStart; r < rowEnd; r++) {
+                out[outOffset + r] = fusedDot(w, r, x, column);
+            }
+        } else if (Encoding.of(w.format()) == Encoding.FLOAT) {
+            float[] row = new float[w.cols()];
+            for (int r = rowStart; r < rowEnd; r++) {
+                decodeFloats(w, r, row);
+                out[outOffset + r] = dot(row, 0, x.values, column * w.cols(), w.cols());
+            }
+        } else {
+            DecodedRow decoded = new DecodedRow(w);
+            boolean q8k = Encoding.of(w.format()) == Encoding.Q8_K;
+            for (int r = rowStart; r < rowEnd; r++) {
+                decoded.decode(w, r);
+                out[outOffset + r] = decodedDot(decoded, x, column, q8k);
+            }
+        }
+    }
+
+    @Override
+    public void matmul(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
+        KernelChecks.product(w, x, out, rowStart, rowEnd, x.columns());
+        int cols = w.cols();
+        if (Encoding.of(w.format()) == Encoding.FLOAT) {
+            float[] row = new float[cols];
+            for (int r = rowStart; r < rowEnd; r++) {
+                decodeFloats(w, r, row);
+                for (int c = 0; c < x.columns(); c++) {
+                    out[c * w.rows() + r] = dot(row, 0, x.values, c * cols, cols);
+                }
+            }
+            return;
+        }
+        DecodedRow decoded = new DecodedRow(w);
+        boolean q8k = Encoding.of(w.format()) == Encoding.Q8_K;
+        for (int r = rowStart; r < rowEnd; r++) {
+            if (hasFusedDot(w.format())) {
+                decodeRow(w, r, decoded);
+            } else {
+                decoded.decode(w, r);
+            }
+            for (int c = 0; c < x.columns(); c++) {
+                out[c * w.rows() + r] = decodedDot(decoded, x, c, q8k);
+            }
+        }
+    }
+
+    /** The formats with a fused matrix-vector loop (the others decode rows first). */
+    private static boolean hasFusedDot(BlockFormat format) {
+        return switch (format) {
+            case Q8_0, Q4_0, TQ2_0, Q4_K -> true;
+            default -> false;
+        };
+    }
+
+    /** Row {@code row} of an F32, F16 or BF16 matrix, as floats. */
+    private static void decodeFloats(WeightMatrix w, int row, float[] out) {
+        MemorySegment m = w.data();
+        long at = row * w.rowBytes();
+        switch (w.format()) {
+            case F32 -> MemorySegment.copy(m, F32, at, out, 0, out.length);
+            case F16 -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = f16(m, at + 2L * i);
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = Float.intBitsToFloat((m.get(F16, at + 2L * i) & 0xFFFF) << 16);
+                }
+            }
+            default -> throw new AssertionError(w.format());
+        }
+    }
+
+    /** One row's dot product, with the format's fused loop (the switch is per row, not per block). */
+    private static float fusedDot(WeightMatrix w, int row, QuantizedActivations x, int column) {
+        MemorySegment m = w.data();
+        long at = row * w.rowBytes();
+        int cols = w.cols();
+        return switch (w.format()) {
+            case Q8_0 -> dotQ8_0(m, at, cols / GROUP, x.q8Codes, x.q8Scales, column * cols);
+            case Q4_0 -> dotQ4_0(m, at, cols / GROUP, x.q8Codes, x.q8Scales, column * cols);
+            case TQ2_0 -> dotTq2(m, at, cols / SUPER, x, column * cols);
+            case Q4_K -> dotQ4K(m, at, cols / SUPER, x, column * cols);
+            default -> throw new AssertionError(w.format());
+        };
+    }
+
+    /**
+     * Q8_0 x Q8_0, on two accumulators (even and odd blocks) so that consecutive multiply-adds do not wait for
+     * each other.
+     */
+    private static float dotQ8_0(MemorySegment m, long row, int blocks, short[] a, float[] as, int base) {
+        FloatVector even = FloatVector.zero(BLOCK_FLOATS);
+        FloatVector odd = FloatVector.zero(BLOCK_FLOATS);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long at = row + b * 34L;
+            int ai = base + b * GROUP;
+            even = scaleAdd(q8_0Block(m, at, a, ai), f16(m, at) * as[ai / GROUP], even);
+            odd = scaleAdd(q8_0Block(m, at + 34, a, ai + GROUP), f16(m, at + 34) * as[ai / GROUP + 1], odd);
+        }
+        if (b < blocks) {
+            long at = row + b * 34L;
+            int ai = base + b * GROUP;
+            even = scaleAdd(q8_0Block(m, at, a, ai), f16(m, at) * as[ai / GROUP], even);
+        }
+        return sum(even.add(odd));
+    }
+
+    /** One Q8_0 block's integer dot: int8 products are at most 16256, so two of them share a 16-bit lane. */
+    private static IntVector q8_0Block(MemorySegment m, long at, short[] a, int ai) {
+        IntVector sum = IntVector.zero(INTS);
+        for (int i = 0; i < GROUP; i += 2 * SL) {
+            ShortVector products = bytesAsShorts(m, at + 2 + i).mul(codes(a, ai + i))
+                    .add(bytesAsShorts(m, at + 2 + SL + i).mul(codes(a, ai + SL + i)));
+            sum = sum.add(pairSum(products));
+        }
+        return sum;
+    }
+
+    /**
+     * Q4_0 x Q8_0: byte j holds values j (low nibble) and j + 16 (high), both stored as q + 8. The 8 is taken
+     * out per value rather than through the activation sum, which would cancel badly when the values are small.
+     * A whole block of products (at most 8 x 127 each) fits 16-bit lanes.
+     */
+    private static float dotQ4_0(MemorySegment m, long row, int blocks, short[] a, float[] as, int base) {
+        FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + b * 18L;
+            int ai = base + b * GROUP;
+            ShortVector products = ShortVector.zero(SHORTS);
+            for (int i = 0; i < GROUP / 2; i += SL) {
+                ShortVector q = bytesAsShorts(m, at + 2 + i);
+                products = products.add(lowNibbles(q).sub((short) 8).mul(codes(a, ai + i)))
+                        .add(highNibbles(q).sub((short) 8).mul(codes(a, ai + GROUP / 2 + i)));
+            }
+            acc = scaleAdd(pairSum(products), f16(m, at) * as[ai / GROUP], acc);
+        }
+        return sum(acc);
+    }
+
+    /**
+     * TQ2_0 x Q8_K: codes c = t + 1 are multiplied as stored (a whole block of 2-bit products fits 16-bit
+     * lanes) and the activation block sum is subtracted once per block, in the integer domain so that nothing
+     * cancels in float.
+     */
+    private static float dotTq2(MemorySegment m, long row, int blocks, QuantizedActivations x, int base) {
+        short[] a = x.qkCodes;
+        FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long at = row + b * 66L;
+            int ai = base + b * SUPER;
+            ShortVector products = ShortVector.zero(SHORTS);
+            for (int half = 0; half < 2; half++) {
+                for (int i = 0; i < 32; i += SL) {
+                    ShortVector q = bytesAsShorts(m, at + 32 * half + i);
+                    int aj = ai + 128 * half + i;
+                    for (int n = 0; n < 4; n++) {
+                        ShortVector c = q.lanewise(VectorOperators.LSHR, 2 * n).and((short) 3);
+                        products = products.add(c.mul(codes(a, aj + 32 * n)));
+                    }
+                }
+            }
+            IntVector sum = pairSum(products).add(IntVector.zero(INTS).withLane(0, -x.qkSums256[ai / SUPER]));
+            acc = scaleAdd(sum, f16(m, at + 64) * x.qkScales[ai / SUPER], acc);
+        }
+        return sum(acc);
+    }
+
+    /**
+     * Q4_K x Q8_K: per 32-value sub-block, 16-bit sums of nibble x code, widened, converted and multiply-added
+     * with {@code d * scale} (a float multiply-add beats a 32-bit integer multiply, which is slow on many
+     * cores). Minimums are folded in through the Q8_K per-16 sums, in float, as their factor differs from the
+     * scales'. (The minimums live in their own method to keep this one under C2's inlining node budget: a
+     * vector operation left out of line costs a boxed vector per call.)
+     */
+    private static float dotQ4K(MemorySegment m, long row, int blocks, QuantizedActivations x, int base) {
+        short[] a = x.qkCodes;
+        FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
+        FloatVector accHigh = FloatVector.zero(BLOCK_FLOATS); // a second chain hides the FMA latency
+        float offsets = 0;
+        for (int b = 0; b < blocks; b++) {
+            long at = row + b * 144L;
+            int ai = base + b * SUPER;
+            long scales = KQuantScales.scales(m, at + KQuantScales.OFFSET);
+            float d = f16(m, at) * x.qkScales[ai / SUPER];
+            for (int chunk = 0; chunk < 4; chunk++) {
+                // Chunk c holds sub-block 2c in its low nibbles and 2c + 1 in its high ones.
+                ShortVector low = ShortVector.zero(SHORTS);
+                ShortVector high = ShortVector.zero(SHORTS);
+                int aj = ai + 64 * chunk;
+                for (int i = 0; i < GROUP; i += SL) {
+                    ShortVector q = bytesAsShorts(m, at + 16 + 32 * chunk + i);
+                    low = low.add(lowNibbles(q).mul(codes(a, aj + i)));
+                    high = high.add(highNibbles(q).mul(codes(a, aj + GROUP + i)));
+                }
+                acc = scaleAdd(pairSum(low), d * ((int) (scales >>> (16 * chunk)) & 0xFF), acc);
+                accHigh = scaleAdd(pairSum(high), d * ((int) (scales >>> (16 * chunk + 8)) & 0xFF), accHigh);
+            }
+            offsets += f16(m, at + 2) * x.qkScales[ai / SUPER] * q4kMinSum(m, at, x.qkSums16, ai / 16);
+        }
+        return sum(acc.add(accHigh)) - offsets;
+    }
+
+    /** {@code sum over sub-blocks j of min_j * (activation code sum of sub-block j)}, for Q4_K. */
+    private static int q4kMinSum(MemorySegment m, long block, int[] sums16, int first) {
+        long mins = KQuantScales.mins(m, block + KQuantScales.OFFSET);
+        int total = 0;
+        for (int j = 0; j < 8; j++) {
+            total += ((int) (mins >>> (8 * j)) & 0xFF) * (sums16[first + 2 * j] + sums16[first + 2 * j + 1]);
+        }
+        return total;
+    }
+
+    /** Decodes row {@code row} of a matrix in one of the {@link #hasFusedDot} formats, with vectors. */
+    private static void decodeRow(WeightMatrix w, int row, DecodedRow out) {
+        MemorySegment m = w.data();
+        long start = row * w.rowBytes();
+        short[] codes = out.codes;
+        float[] scales = out.scales;
+        int cols = w.cols();
+        switch (w.format()) {
+            case Q8_0 -> {
+                for (int b = 0; b < cols / GROUP; b++) {
+                    long at = start + b * 34L;
+                    scales[b] = f16(m, at);
+                    for (int i = 0; i < GROUP; i += SL) {
+                        bytesAsShorts(m, at + 2 + i).intoArray(codes, b * GROUP + i);
+                    }
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < cols / GROUP; b++) {
+                    long at = start + b * 18L;
+                    scales[b] = f16(m, at);
+                    for (int i = 0; i < GROUP / 2; i += SL) {
+                        ShortVector q = bytesAsShorts(m, at + 2 + i);
+                        lowNibbles(q).sub((short) 8).intoArray(codes, b * GROUP + i);
+                        highNibbles(q).sub((short) 8).intoArray(codes, b * GROUP + GROUP / 2 + i);
+                    }
+                }
+            }
+            case TQ2_0 -> {
+                for (int b = 0; b < cols / SUPER; b++) {
+                    long at = start + b * 66L;
+                    java.util.Arrays.fill(scales, b * 8, b * 8 + 8, f16(m, at + 64));
+                    for (int half = 0; half < 2; half++) {
+                        for (int i = 0; i < 32; i += SL) {
+                            ShortVector q = bytesAsShorts(m, at + 32 * half + i);
+                            for (int n = 0; n < 4; n++) {
+                                q.lanewise(VectorOperators.LSHR, 2 * n).and((short) 3).sub((short) 1)
+                                        .intoArray(codes, b * SUPER + 128 * half + 32 * n + i);
+                            }
+                        }
+                    }
+                }
+            }
+            case Q4_K -> {
+                float[] mins = out.mins;
+                for (int b = 0; b < cols / SUPER; b++) {
+                    long at = start + b * 144L;
+                    long scaleBytes = KQuantScales.scales(m, at + KQuantScales.OFFSET);
+                    long minBytes = KQuantScales.mins(m, at + KQuantScales.OFFSET);
+                    float d = f16(m, at);
+                    float dmin = f16(m, at + 2);
+                    for (int j = 0; j < 8; j++) {
+                        scales[b * 8 + j] = d * (int) (scaleBytes >>> (8 * j) & 0xFF);
+                        mins[b * 8 + j] = dmin * (int) (minBytes >>> (8 * j) & 0xFF);
+                    }
+                    for (int chunk = 0; chunk < 4; chunk++) {
+                        for (int i = 0; i < 32; i += SL) {
+                            ShortVector q = bytesAsShorts(m, at + 16 + 32 * chunk + i);
+                            lowNibbles(q).intoArray(codes, b * SUPER + 64 * chunk + i);
+                            highNibbles(q).intoArray(codes, b * SUPER + 64 * chunk + 32 + i);
+                        }
+                    }
+                }
+            }
+            default -> throw new AssertionError(w.format());
+        }
+    }
+
+    /** A decoded row dotted with activation column {@code column}, in Q8_0 or Q8_K encoding. */
+    private static float decodedDot(DecodedRow row, QuantizedActivations x, int column, boolean q8k) {
+        short[] codes = row.codes;
+        int group = 1 << row.groupShift;
+        short[] a = q8k ? x.qkCodes : x.q8Codes;
+        float[] as = q8k ? x.qkScales : x.q8Scales;
+        int scaleShift = q8k ? 8 : 5; // activation scale of element e: as[e >> scaleShift]
+        int base = column * codes.length;
+        FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
+        for (int g = 0; g < row.scales.length; g++) {
+            int w = g << row.groupShift;
+            IntVector sum = IntVector.zero(INTS);
+            int i = 0;
+            for (; i + 2 * SL <= group; i += 2 * SL) {
+                // Codes are within int8, so two products share a 16-bit lane (as in dotQ8_0).
+                ShortVector products = codes(codes, w + i).mul(codes(a, base + w + i))
+                        .add(codes(codes, w + SL + i).mul(codes(a, base + w + SL + i)));
+                sum = sum.add(pairSum(products));
+            }
+            if (i < group) { // a 16-value group at 256 bits is one vector
+                sum = sum.add(pairSum(codes(codes, w + i).mul(codes(a, base + w + i))));
+            }
+            acc = scaleAdd(sum, row.scales[g] * as[(base + w) >> scaleShift], acc);
+        }
+        float result = sum(acc);
+        if (row.withMins) {
+            // Groups with minimums are 32 values: one Q8_0 block, or two Q8_K sums of 16.
+            float offsets = 0;
+            for (int g = 0; g < row.mins.length; g++) {
+                int e = base + (g << row.groupShift);
+                int codeSum = q8k ? x.qkSums16[e >> 4] + x.qkSums16[(e >> 4) + 1] : x.q8Sums[e >> 5];
+                offsets += row.mins[g] * as[e >> scaleShift] * codeSum;
+            }
+            result -= offsets;
+        }
+        return result;
+    }
+
+    // ---- integer pipeline helpers
+
+    /** {@link #SL} weight bytes at {@code offset}, sign-extended to 16-bit lanes. */
+    private static ShortVector bytesAsShorts(MemorySegment m, long offset) {
+        return (ShortVector) ByteVector.fromMemorySegment(BYTES, m, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2S, SHORTS, 0);
+    }
+
+    private static ShortVector codes(short[] a, int offset) {
+        return ShortVector.fromArray(SHORTS, a, offset);
+    }
+
+    /** Low nibbles of sign-extended bytes. */
+    private static ShortVector lowNibbles(ShortVector q) {
+        return q.and((short) 0xF);
+    }
+
+    /** High nibbles of sign-extended bytes (LSHR is unsigned within the 16-bit lane). */
+    private static ShortVector highNibbles(ShortVector q) {
+        return q.lanewise(VectorOperators.LSHR, 4).and((short) 0xF);
+    }
+
+    /** Adds each pair of adjacent 16-bit lanes into one 32-bit lane. */
+    private static IntVector pairSum(ShortVector products) {
+        IntVector v = products.reinterpretAsInts();
+        return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(v.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /** {@code acc + float(sum) * scale}: the one float multiply-add per block. */
+    private static FloatVector scaleAdd(IntVector sum, float scale, FloatVector acc) {
+        return ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(BLOCK_FLOATS, scale),
+                acc);
+    }
+
+    /**
+     * The lanes' sum in lane order. {@code reduceLanes(ADD)} may add in any order, and its interpreted and
+     * compiled forms differ, which would make results depend on JIT timing (and so on thread scheduling).
+     */
+    private static float sum(FloatVector v) {
+        float total = 0;
+        for (int i = 0; i < v.length(); i++) {
+            total += v.lane(i);
+        }
+        return total;
+    }
+
+    private static float f16(MemorySegment m, long offset) {
+        return Float.float16ToFloat(m.get(F16, offset));
+    }
+
+    // ---- float vectors, at the full width
+
+    @Override
+    public float dot(float[] a, int aOffset, float[] b, int bOffset, int n) {
+        KernelChecks.ranges(a, aOffset, b, bOffset, n);
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            acc = FloatVector.fromArray(FLOATS, a, aOffset + i).fma(FloatVector.fromArray(FLOATS, b, bOffset + i), acc);
+        }
+        float tail = 0;
+        for (; i < n; i++) {
+            tail += a[aOffset + i] * b[bOffset + i];
+        }
+        return sum(acc) + tail;
+    }
+
+    @Override
+    public float dotF16(short[] a, int aOffset, float[] b, int bOffset, int n) {
+        Objects.checkFromIndexSize(aOffset, n, a.length);
+        Objects.checkFromIndexSize(bOffset, n, b.length);
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            acc = halves(a, aOffset + i).fma(FloatVector.fromArray(FLOATS, b, bOffset + i), acc);
+        }
+        float tail = 0;
+        for (; i < n; i++) {
+            tail += Float.float16ToFloat(a[aOffset + i]) * b[bOffset + i];
+        }
+        return sum(acc) + tail;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
+        KernelChecks.ranges(x, xOffset, y, yOffset, n);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            // Multiply, then add (no FMA): the same roundings as the reference.
+            FloatVector.fromArray(FLOATS, x, xOffset + i).mul(alpha)
+                    .add(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(y, yOffset + i);
+        }
+        reference.axpy(alpha, x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void axpyF16(float alpha, short[] x, int xOffset, float[] y, int yOffset, int n) {
+        Objects.checkFromIndexSize(xOffset, n, x.length);
+        Objects.checkFromIndexSize(yOffset, n, y.length);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            halves(x, xOffset + i).mul(alpha).add(FloatVector.fromArray(FLOATS, y, yOffset + i))
+                    .intoArray(y, yOffset + i);
+        }
+        reference.axpyF16(alpha, x, xOffset + i, y, yOffset + i, n - i);
+    }
+
+    @Override
+    public void add(float[] dst, int dstOffset, float[] src, int srcOffset, int n) {
+        KernelChecks.ranges(dst, dstOffset, src, srcOffset, n);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector.fromArray(FLOATS, dst, dstOffset + i).add(FloatVector.fromArray(FLOATS, src, srcOffset + i))
+                    .intoArray(dst, dstOffset + i);
+        }
+        reference.add(dst, dstOffset + i, src, srcOffset + i, n - i);
+    }
+
+    @Override
+    public void mul(float[] dst, int dstOffset, float[] src, int srcOffset, int n) {
+        KernelChecks.ranges(dst, dstOffset, src, srcOffset, n);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector.fromArray(FLOATS, dst, dstOffset + i).mul(FloatVector.fromArray(FLOATS, src, srcOffset + i))
+                    .intoArray(dst, dstOffset + i);
+        }
+        reference.mul(dst, dstOffset + i, src, srcOffset + i, n - i);
+    }
+
+    @Override
+    public void scale(float[] x, int offset, int n, float factor) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector.fromArray(FLOATS, x, offset + i).mul(factor).intoArray(x, offset + i);
+        }
+        reference.scale(x, offset + i, n - i, factor);
+    }
+
+    @Override
+    public void rmsNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, int weightOffset,
+            int n, float eps) {
+        KernelChecks.ranges(out, outOffset, x, xOffset, n);
+        Objects.checkFromIndexSize(weightOffset, n, weight.length);
+        float inverse = KernelChecks.inverseRms(dot(x, xOffset, x, xOffset, n), n, eps);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector.fromArray(FLOATS, x, xOffset + i).mul(inverse)
+                    .mul(FloatVector.fromArray(FLOATS, weight, weightOffset + i)).intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            out[outOffset + i] = x[xOffset + i] * inverse * weight[weightOffset + i];
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        FloatVector maxima = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        int bound = FLOATS.loopBound(n);
+        for (int i = 0; i < bound; i += FL) {
+            maxima = maxima.max(FloatVector.fromArray(FLOATS, x, offset + i));
+        }
+        float max = maxima.reduceLanes(VectorOperators.MAX); // exact in any order
+        for (int i = bound; i < n; i++) {
+            max = Math.max(max, x[offset + i]);
+        }
+        FloatVector sums = FloatVector.zero(FLOATS);
+        for (int i = 0; i < bound; i += FL) {
+            FloatVector e = FloatVector.fromArray(FLOATS, x, offset + i).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(x, offset + i);
+            sums = sums.add(e);
+        }
+        float total = sum(sums);
+        for (int i = bound; i < n; i++) {
+            x[offset + i] = (float) Math.exp(x[offset + i] - max);
+            total += x[offset + i];
+        }
+        scale(x, offset, n, 1 / total);
+    }
+
+    @Override
+    public void silu(float[] x, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        siluTimes(x, offset, null, 0, n);
+    }
+
+    @Override
+    public void siluMul(float[] gate, int gateOffset, float[] up, int upOffset, int n) {
+        KernelChecks.ranges(gate, gateOffset, up, upOffset, n);
+        siluTimes(gate, gateOffset, up, upOffset, n);
+    }
+
+    /** {@code x = silu(x) * up}, or {@code silu(x)} when {@code up} is null. */
+    private static void siluTimes(float[] x, int offset, float[] up, int upOffset, int n) {
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector v = FloatVector.fromArray(FLOATS, x, offset + i);
+            FloatVector s = v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            if (up != null) {
+                s = s.mul(FloatVector.fromArray(FLOATS, up, upOffset + i));
+            }
+            s.intoArray(x, offset + i);
+        }
+        for (; i < n; i++) {
+            float s = KernelChecks.silu(x[offset + i]);
+            x[offset + i] = up == null ? s : s * up[upOffset + i];
+        }
+    }
+
+    @Override
+    public void squaredRelu(float[] x, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector r = FloatVector.fromArray(FLOATS, x, offset + i).max(0f);
+            r.mul(r).intoArray(x, offset + i);
+        }
+        reference.squaredRelu(x, offset + i, n - i);
+    }
+
+    @Override
+    public void rope(float[] x, int offset, int heads, int headDim, int rotaryDims, float[] cos, float[] sin,
+            int tableOffset, RopeLayout layout) {
+        if (layout == RopeLayout.NORMAL) {
+            // Adjacent pairs would need lane shuffles; the scalar loop is already cheap next to the products.
+            reference.rope(x, offset, heads, headDim, rotaryDims, cos, sin, tableOffset, layout);
+            return;
+        }
+        KernelChecks.rope(x, offset, heads, headDim, rotaryDims, cos, sin, tableOffset);
+        int pairs = rotaryDims / 2;
+        int bound = FLOATS.loopBound(pairs);
+        for (int h = 0; h < heads; h++) {
+            int head = offset + h * headDim;
+            for (int i = 0; i < bound; i += FL) {
+                FloatVector x0 = FloatVector.fromArray(FLOATS, x, head + i);
+                FloatVector x1 = FloatVector.fromArray(FLOATS, x, head + pairs + i);
+                FloatVector c = FloatVector.fromArray(FLOATS, cos, tableOffset + i);
+                FloatVector s = FloatVector.fromArray(FLOATS, sin, tableOffset + i);
+                x0.mul(c).sub(x1.mul(s)).intoArray(x, head + i);
+                x0.mul(s).add(x1.mul(c)).intoArray(x, head + pairs + i);
+            }
+            for (int i = bound; i < pairs; i++) {
+                float x0 = x[head + i];
+                float x1 = x[head + pairs + i];
+                x[head + i] = x0 * cos[tableOffset + i] - x1 * sin[tableOffset + i];
+                x[head + pairs + i] = x0 * sin[tableOffset + i] + x1 * cos[tableOffset + i];
+            }
+        }
+    }
+
+    /**
+     * {@link #FL} binary16 values widened exactly to float. The Vector API has no half-precision type, so the
+     * bits are moved into a float's exponent and mantissa and rescaled by 2^112, which is exact for normal
+     * and subnormal halves alike; infinities and NaNs (exponent 31) get the float's all-ones exponent.
+     */
+    private static FloatVector halves(short[] a, int offset) {
+        IntVector h = (IntVector) ShortVector.fromArray(HALF_SHORTS, a, offset)
+                .convertShape(VectorOperators.S2I, FLOAT_INTS, 0);
+        IntVector magnitude = h.and(0x7FFF);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        FloatVector finite = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        IntVector special = magnitude.lanewise(VectorOperators.LSHL, 13).or(0x7F80_0000);
+        IntVector bits = finite.reinterpretAsInts()
+                .blend(special, magnitude.compare(VectorOperators.GE, 0x7C00));
+        return bits.or(sign).reinterpretAsFloats();
+    }
+}

@@ -1,0 +1,94 @@
+package dev.edgelm.kernels;
+
+import static dev.edgelm.kernels.KernelTestSupport.gaussian;
+import static dev.edgelm.kernels.KernelTestSupport.quantize;
+import static dev.edgelm.kernels.KernelTestSupport.quantizedMatrix;
+import static dev.edgelm.kernels.KernelTestSupport.replay;
+import static dev.edgelm.kernels.KernelTestSupport.seed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.edgelm.kernels.quant.BlockFormat;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** The compute pool covers every index once, propagates failures, and its results ignore the thread count. */
+class ComputePoolTest {
+
+    @Test
+    void everyIndexRunsExactlyOnce() {
+        try (ComputePool pool = new ComputePool(3)) {
+            for (int count : new int[] {0, 1, 17, 1000, 4099}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(count);
+                for (int repeat = 0; repeat < 20; repeat++) {
+                    pool.forEachChunk(count, 7, (start, end) -> {
+                        for (int i = start; i < end; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                    });
+                }
+                for (int i = 0; i < count; i++) {
+                    assertThat(hits.get(i)).as("index " + i + " of " + count).isEqualTo(20);
+                }
+            }
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        for (BlockFormat format : new BlockFormat[] {BlockFormat.Q4_0, BlockFormat.Q8_0, BlockFormat.TQ2_0,
+                BlockFormat.Q4_K, BlockFormat.Q6_K, BlockFormat.F16}) {
+            long seed = seed(700 + format.ordinal());
+            SplittableRandom random = new SplittableRandom(seed);
+            WeightMatrix w = quantizedMatrix(format, 301, 512, random);
+            QuantizedActivations x = quantize(gaussian(random, 3 * 512), 512);
+            float[] single = new float[w.rows() * 3];
+            Kernels.get().matmul(w, x, single, 0, w.rows());
+            float[] singleVector = new float[w.rows()];
+            Kernels.get().matvec(w, x, singleVector, 0, w.rows());
+            for (int threads = 1; threads <= 3; threads++) {
+                try (ComputePool pool = new ComputePool(threads)) {
+                    float[] out = new float[w.rows() * 3];
+                    pool.matmul(Kernels.get(), w, x, out);
+                    assertThat(out).as(format + " matmul, " + threads + " threads, " + replay(seed))
+                            .containsExactly(single);
+                    float[] vector = new float[w.rows()];
+                    pool.matvec(Kernels.get(), w, x, vector);
+                    assertThat(vector).as(format + " matvec, " + threads + " threads, " + replay(seed))
+                            .containsExactly(singleVector);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFailingTaskIsRethrownAndThePoolStaysUsable() {
+        try (ComputePool pool = new ComputePool(2)) {
+            assertThatThrownBy(() -> pool.forEachChunk(1000, 10, (start, end) -> {
+                if (start >= 500) {
+                    throw new IllegalStateException("boom at " + start);
+                }
+            })).isInstanceOf(IllegalStateException.class).hasMessageStartingWith("boom");
+            AtomicIntegerArray hits = new AtomicIntegerArray(100);
+            pool.forEachChunk(100, 3, (start, end) -> {
+                for (int i = start; i < end; i++) {
+                    hits.incrementAndGet(i);
+                }
+            });
+            for (int i = 0; i < 100; i++) {
+                assertThat(hits.get(i)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadArgumentsAndUseAfterClose() {
+        assertThatThrownBy(() -> new ComputePool(0)).isInstanceOf(IllegalArgumentException.class);
+        ComputePool pool = new ComputePool(2);
+        assertThat(pool.threads()).isEqualTo(2);
+        assertThatThrownBy(() -> pool.forEachChunk(10, 0, (s, e) -> { })).isInstanceOf(IllegalArgumentException.class);
+        pool.close();
+        assertThatThrownBy(() -> pool.forEachChunk(10, 1, (s, e) -> { })).isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.edgelm.kernels;
+
+import static dev.edgelm.kernels.KernelTestSupport.gaussian;
+import static dev.edgelm.kernels.KernelTestSupport.replay;
+import static dev.edgelm.kernels.KernelTestSupport.seed;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.edgelm.kernels.QuantizedActivations.Encoding;
+import dev.edgelm.kernels.quant.BlockCodec;
+import dev.edgelm.kernels.quant.BlockFormat;
+import dev.edgelm.kernels.quant.HalfFloats;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Activation quantization reproduces the reference Q8_0 and Q8_K codecs exactly. */
+class QuantizedActivationsTest {
+
+    @Test
+    void q8_0CodesAndScalesAreTheCodecs() {
+        for (int s = 0; s < 5; s++) {
+            long seed = seed(500 + s);
+            float[] x = gaussian(new SplittableRandom(seed), 3 * 512);
+            x[5] = 0; // and a zero block
+            java.util.Arrays.fill(x, 64, 96, 0f);
+            QuantizedActivations a = KernelTestSupport.quantize(x, 512);
+            MemorySegment bytes = encode(BlockFormat.Q8_0, x);
+            for (int b = 0; b < x.length / 32; b++) {
+                long at = b * 34L;
+                assertThat(a.q8Scales[b]).as(replay(seed)).isEqualTo(
+                        HalfFloats.fromF16(bytes.get(KernelTestSupport.SHORT_LE, at)));
+                int sum = 0;
+                for (int j = 0; j < 32; j++) {
+                    byte code = bytes.get(ValueLayout.JAVA_BYTE, at + 2 + j);
+                    assertThat(a.q8Codes[32 * b + j]).as(replay(seed)).isEqualTo(code);
+                    sum += code;
+                }
+                assertThat(a.q8Sums[b]).isEqualTo(sum);
+            }
+        }
+    }
+
+    @Test
+    void q8KCodesScalesAndSumsAreTheCodecs() {
+        for (int s = 0; s < 5; s++) {
+            long seed = seed(600 + s);
+            float[] x = gaussian(new SplittableRandom(seed), 2 * 512);
+            java.util.Arrays.fill(x, 256, 512, 0f);
+            QuantizedActivations a = KernelTestSupport.quantize(x, 512);
+            MemorySegment bytes = encode(BlockFormat.Q8_K, x);
+            for (int b = 0; b < x.length / 256; b++) {
+                long at = b * 292L;
+                assertThat(a.qkScales[b]).as(replay(seed)).isEqualTo(bytes.get(KernelTestSupport.FLOAT_LE, at));
+                int total = 0;
+                for (int j = 0; j < 256; j++) {
+                    assertThat(a.qkCodes[256 * b + j]).isEqualTo(bytes.get(ValueLayout.JAVA_BYTE, at + 4 + j));
+                }
+                for (int g = 0; g < 16; g++) {
+                    short sum = bytes.get(KernelTestSupport.SHORT_LE, at + 260 + 2L * g);
+                    assertThat(a.qkSums16[16 * b + g]).as(replay(seed)).isEqualTo(sum);
+                    total += sum;
+                }
+                assertThat(a.qkSums256[b]).isEqualTo(total);
+            }
+        }
+    }
+
+    @Test
+    void encodingsFollowTheLength() {
+        QuantizedActivations odd = QuantizedActivations.allocate(100, 1);
+        assertThat(odd.supports(Encoding.FLOAT)).isTrue();
+        assertThat(odd.supports(Encoding.Q8_0)).isFalse();
+        QuantizedActivations q8 = QuantizedActivations.allocate(96, 2);
+        assertThat(q8.supports(Encoding.Q8_0)).isTrue();
+        assertThat(q8.supports(Encoding.Q8_K)).isFalse();
+        assertThat(QuantizedActivations.allocate(512, 1).supports(Encoding.Q8_K)).isTrue();
+    }
+
+    @Test
+    void rejectsMismatchedInputs() {
+        QuantizedActivations a = QuantizedActivations.allocate(96, 2);
+        assertThatThrownBy(() -> a.quantize(new float[96 * 3], 0, 3)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> a.quantize(new float[100], 10, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        WeightMatrix w = new WeightMatrix(BlockFormat.Q4_0, Arena.ofAuto().allocate(18 * 3 * 2), 2, 96);
+        float[] out = new float[2];
+        assertThatThrownBy(() -> Kernels.get().matvec(w, a, out, 0, 2)).isInstanceOf(IllegalStateException.class);
+        a.quantize(new float[96], 0, 1);
+        Kernels.get().matvec(w, a, out, 0, 2);
+        assertThat(out).containsOnly(0f);
+        WeightMatrix k = new WeightMatrix(BlockFormat.Q4_K, Arena.ofAuto().allocate(144), 1, 256);
+        QuantizedActivations notK = QuantizedActivations.allocate(256 + 32, 1);
+        notK.quantize(new float[288], 0, 1);
+        assertThatThrownBy(() -> Kernels.get().matvec(k, notK, out, 0, 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static MemorySegment encode(BlockFormat format, float[] x) {
+        MemorySegment bytes = Arena.ofAuto().allocate(format.rowBytes(x.length));
+        BlockCodec.of(format).quantizeRow(x, 0, x.length, bytes, 0);
+        return bytes;
+    }
+}
