@@ -100,9 +100,7 @@ final class BpeTokenizer extends VocabularyTokenizer {
     private final class Session {
         private byte[] bytes = new byte[64];
         private int[] symbol = new int[64];
-        private int[] length = new int[64];
-        private int[] prev = new int[64];
-        private int[] next = new int[64];
+        private final SymbolChain chain = new SymbolChain();
         private final MergeQueue queue = new MergeQueue();
 
         void word(int[] cps, int from, int to, IntList out) {
@@ -116,15 +114,11 @@ final class BpeTokenizer extends VocabularyTokenizer {
             }
             if (symbol.length < n) {
                 symbol = new int[n];
-                length = new int[n];
-                prev = new int[n];
-                next = new int[n];
             }
+            chain.reset(n);
             for (int i = 0; i < n; i++) {
                 symbol[i] = byteSymbols[bytes[i] & 0xFF];
-                length[i] = 1;
-                prev[i] = i - 1;
-                next[i] = i + 1 < n ? i + 1 : -1;
+                chain.length[i] = 1;
             }
             queue.clear();
             for (int i = 1; i < n; i++) {
@@ -133,29 +127,22 @@ final class BpeTokenizer extends VocabularyTokenizer {
             while (!queue.isEmpty()) {
                 long key = queue.pop();
                 int left = (int) key;
-                int right = next[left];
-                // Lengths only grow, so a pair whose combined length changed has been merged away: stale.
-                if (length[left] == 0 || right < 0 || length[left] + length[right] != queue.poppedSize()) {
+                if (!chain.isLive(left, queue.poppedSize())) {
                     continue;
                 }
                 symbol[left] = mergeResults[(int) (key >>> 32)];
-                length[left] += length[right];
-                length[right] = 0;
-                next[left] = next[right];
-                if (next[right] >= 0) {
-                    prev[next[right]] = left;
-                }
-                tryAddPair(prev[left], left);
-                tryAddPair(left, next[left]);
+                chain.mergeWithNext(left);
+                tryAddPair(chain.prev[left], left);
+                tryAddPair(left, chain.next[left]);
             }
-            for (int i = 0; i != -1; i = next[i]) {
+            for (int i = 0; i != -1; i = chain.next[i]) {
                 int s = symbol[i];
                 if (s >= 0 && s < vocab.size()) {
                     out.add(s);
                 } else {
                     // A symbol that is no token: llama.cpp looks up each byte of its byte-level text alone, which
                     // finds only the printable ASCII ones. Only a vocabulary missing byte tokens gets here.
-                    for (int k = i; k < i + length[i]; k++) {
+                    for (int k = i; k < i + chain.length[i]; k++) {
                         int t = asciiTokens[bytes[k] & 0xFF];
                         if (t >= 0) {
                             out.add(t);
@@ -171,7 +158,7 @@ final class BpeTokenizer extends VocabularyTokenizer {
             }
             int rank = ranks.get(symbol[left], symbol[right]);
             if (rank >= 0) {
-                queue.push(MergeQueue.priority(rank, left), length[left] + length[right]);
+                queue.push(MergeQueue.priority(rank, left), chain.length[left] + chain.length[right]);
             }
         }
 

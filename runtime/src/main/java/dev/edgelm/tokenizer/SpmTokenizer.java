@@ -50,10 +50,8 @@ final class SpmTokenizer extends VocabularyTokenizer {
 
     /** Scratch state for one encode call. */
     private final class Session {
-        private int[] start = new int[64]; // symbol i is text[start[i], start[i] + length[i]) (UTF-16 units)
-        private int[] length = new int[64];
-        private int[] prev = new int[64];
-        private int[] next = new int[64];
+        private int[] start = new int[64]; // symbol i is text[start[i], start[i] + chain.length[i]) (UTF-16 units)
+        private final SymbolChain chain = new SymbolChain();
         private final MergeQueue queue = new MergeQueue();
         private String text;
 
@@ -65,17 +63,13 @@ final class SpmTokenizer extends VocabularyTokenizer {
             }
             if (start.length < n) {
                 start = new int[n];
-                length = new int[n];
-                prev = new int[n];
-                next = new int[n];
             }
+            chain.reset(n);
             int at = 0;
             for (int i = 0; i < n; i++) {
                 int units = Character.charCount(text.codePointAt(at));
                 start[i] = at;
-                length[i] = units;
-                prev[i] = i - 1;
-                next[i] = i + 1 < n ? i + 1 : -1;
+                chain.length[i] = units;
                 at += units;
             }
             queue.clear();
@@ -84,23 +78,15 @@ final class SpmTokenizer extends VocabularyTokenizer {
             }
             while (!queue.isEmpty()) {
                 int left = (int) queue.pop();
-                int size = queue.poppedSize();
-                int right = next[left];
-                // Lengths only grow, so a pair whose combined length changed has been merged away: stale.
-                if (length[left] == 0 || right < 0 || length[left] + length[right] != size) {
+                if (!chain.isLive(left, queue.poppedSize())) {
                     continue;
                 }
-                length[left] += length[right];
-                length[right] = 0;
-                next[left] = next[right];
-                if (next[right] >= 0) {
-                    prev[next[right]] = left;
-                }
-                tryAddPair(prev[left], left);
-                tryAddPair(left, next[left]);
+                chain.mergeWithNext(left);
+                tryAddPair(chain.prev[left], left);
+                tryAddPair(left, chain.next[left]);
             }
-            for (int i = 0; i != -1; i = next[i]) {
-                String symbol = text.substring(start[i], start[i] + length[i]);
+            for (int i = 0; i != -1; i = chain.next[i]) {
+                String symbol = text.substring(start[i], start[i] + chain.length[i]);
                 int id = vocab.id(symbol);
                 if (id >= 0) {
                     out.add(id);
@@ -120,14 +106,14 @@ final class SpmTokenizer extends VocabularyTokenizer {
             if (left < 0 || right < 0) {
                 return;
             }
-            int id = vocab.id(text.substring(start[left], start[right] + length[right]));
+            int id = vocab.id(text.substring(start[left], start[right] + chain.length[right]));
             if (id < 0) {
                 return;
             }
             // Highest score first: order floats by their bits, then invert so the min-heap pops the largest.
             int bits = Float.floatToIntBits(vocab.scores[id]);
             int ascending = bits ^ ((bits >> 31) & 0x7FFF_FFFF);
-            queue.push(MergeQueue.priority(~ascending, left), length[left] + length[right]);
+            queue.push(MergeQueue.priority(~ascending, left), chain.length[left] + chain.length[right]);
         }
     }
 }
