@@ -1,0 +1,46 @@
+package dev.edgelm.generate;
+
+import dev.edgelm.generate.sampling.SamplingParams;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What to generate.
+ *
+ * @param prompt       the prompt's token ids (with BOS if the model wants one); at least one token
+ * @param sampling     how to pick each token
+ * @param maxTokens    the most tokens to generate
+ * @param stopStrings  texts that end the generation when they appear in it (they are cut from the result)
+ * @param cancellation set by another thread to stop early
+ */
+public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, List<String> stopStrings,
+        Cancellation cancellation) {
+
+    /** Validates and copies. */
+    public GenerationRequest {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt needs at least one token (start from BOS for none)");
+        }
+        prompt = prompt.clone();
+        Objects.requireNonNull(sampling, "sampling");
+        if (maxTokens < 0) {
+            throw new IllegalArgumentException("max tokens must not be negative, got " + maxTokens);
+        }
+        stopStrings = List.copyOf(stopStrings);
+        if (stopStrings.stream().anyMatch(String::isEmpty)) {
+            throw new IllegalArgumentException("stop strings must not be empty");
+        }
+        Objects.requireNonNull(cancellation, "cancellation");
+    }
+
+    /** A request with no stop strings that nobody cancels. */
+    public static GenerationRequest of(int[] prompt, SamplingParams sampling, int maxTokens) {
+        return new GenerationRequest(prompt, sampling, maxTokens, List.of(), new Cancellation());
+    }
+
+    /** The prompt's token ids (a copy). */
+    @Override
+    public int[] prompt() {
+        return prompt.clone();
+    }
+}

@@ -1,0 +1,367 @@
+package dev.edgelm.model;
+
+import dev.edgelm.kernels.ComputePool;
+import dev.edgelm.kernels.Kernels;
+import dev.edgelm.kernels.QuantizedActivations;
+import dev.edgelm.kernels.RopeTables;
+import dev.edgelm.kernels.WeightMatrix;
+import dev.edgelm.kernels.quant.Quantization;
+import dev.edgelm.model.ModelConfig.LayerShape;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One sequence's run through a model: its KV cache and the buffers of a batch of positions, so that a prompt is
+ * processed a batch at a time through the matrix-matrix kernels and each generated token through the matrix-vector
+ * ones, with no allocation per token beyond the embedding row.
+ *
+ * <p>The pass is llama.cpp's transformer block, with the optional steps the file's tensors call for (Q/K/V biases,
+ * Q/K norms, sub-norms, fused projections, per-tensor scales): RMSNorm, projections, RoPE, causal attention over
+ * the cache, output projection and residual, RMSNorm, gated FFN and residual; a final RMSNorm and the output head.
+ * Activation vectors are quantized once per input and shared by every matrix that reads them (Q, K and V; gate and
+ * up), in the encoding each weight format needs.
+ *
+ * <p>Not thread-safe: one thread drives a pass at a time; the matrix products and the attention heads run on the
+ * shared {@link ComputePool}.
+ */
+public final class ForwardPass {
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Kernels kernels;
+    private final ComputePool pool;
+    private final KvCache cache;
+    private final RopeTables rope;
+    private final int batchCapacity;
+
+    // Buffers for up to batchCapacity positions, column after column.
+    private final float[] residual;
+    private final float[] normed;
+    private final float[] queries;
+    private final float[] keys;
+    private final float[] values;
+    private final float[] fusedQkv;
+    private final float[] attended;
+    private final float[] projected;
+    private final float[] gates;
+    private final float[] ups;
+    /** Activations by vector length: OpenELM's attention and FFN widths differ between layers. */
+    private final Map<Integer, QuantizedActivations> activations = new HashMap<>();
+    private final AttentionJob attention;
+    /** Logits of a batch that goes further into the caller's array than the front ({@link #forwardAll}). */
+    private float[] logitScratch;
+
+    /**
+     * A pass over {@code model} with an empty cache.
+     *
+     * @param cache         where keys and values go; its capacity is the context length
+     * @param batchCapacity the most positions run through the matrices at once
+     * @throws IllegalArgumentException if {@code batchCapacity} is not positive
+     */
+    public ForwardPass(ModelConfig config, ModelWeights weights, Kernels kernels, ComputePool pool, KvCache cache,
+            int batchCapacity) {
+        if (batchCapacity <= 0) {
+            throw new IllegalArgumentException("batch capacity must be positive, got " + batchCapacity);
+        }
+        this.config = config;
+        this.weights = weights;
+        this.kernels = Objects.requireNonNull(kernels);
+        this.pool = Objects.requireNonNull(pool);
+        this.cache = cache;
+        this.batchCapacity = batchCapacity;
+        this.rope = RopeTables.compute(cache.capacity(), config.ropeDims(), config.ropeBase(), config.ropeScale(),
+                weights.ropeFactors());
+        int b = batchCapacity;
+        int dim = config.embeddingLength();
+        int maxKv = config.layers().stream().mapToInt(LayerShape::kvHeads).max().orElseThrow();
+        residual = new float[b * dim];
+        normed = new float[b * Math.max(dim, Math.max(config.maxAttentionWidth(), config.maxFeedForwardLength()))];
+        queries = new float[b * config.maxQueryWidth()];
+        keys = new float[b * maxKv * config.headDimK()];
+        values = new float[b * maxKv * config.headDimV()];
+        boolean anyFusedQkv = weights.layers().stream().anyMatch(LayerWeights::fusedQkv);
+        fusedQkv = anyFusedQkv ? new float[queries.length + keys.length + values.length] : null;
+        attended = new float[b * config.maxAttentionWidth()];
+        projected = new float[b * dim];
+        gates = new float[2 * b * config.maxFeedForwardLength()];
+        ups = new float[b * config.maxFeedForwardLength()];
+        attention = new AttentionJob(config.maxHeads() * cache.capacity());
+    }
+
+    /** The model's hyperparameters. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The KV cache: its capacity is the most positions a sequence can have. */
+    public KvCache cache() {
+        return cache;
+    }
+
+    /** The most positions run through the matrices at once. */
+    public int batchCapacity() {
+        return batchCapacity;
+    }
+
+    /**
+     * Runs {@code count} tokens starting at {@code tokens[from]}, which sit at positions {@code position ..
+     * position + count - 1} of the sequence (every earlier position must already be in the cache), and writes the
+     * logits predicting the token after the last one to {@code logits} ({@code vocabularySize} values).
+     *
+     * @throws IllegalArgumentException if {@code count} is not positive or a token is outside the vocabulary
+     * @throws ContextFullException if the positions go past the cache's capacity
+     */
+    public void forward(int[] tokens, int from, int count, int position, float[] logits) {
+        run(tokens, from, count, position, logits, false);
+    }
+
+    /**
+     * As {@link #forward}, but writes the logits after every one of the {@code count} tokens: the logits after
+     * token {@code i} at {@code logits[i * vocabularySize ..]} (perplexity needs them all).
+     */
+    public void forwardAll(int[] tokens, int from, int count, int position, float[] logits) {
+        run(tokens, from, count, position, logits, true);
+    }
+
+    private void run(int[] tokens, int from, int count, int position, float[] logits, boolean all) {
+        Objects.checkFromIndexSize(from, count, tokens.length);
+        if (count <= 0) {
+            throw new IllegalArgumentException("at least one token is needed, got " + count);
+        }
+        if (position < 0 || position + count > cache.capacity()) {
+            throw new ContextFullException(position + count, cache.capacity());
+        }
+        int vocab = config.vocabularySize();
+        Objects.checkFromIndexSize(0, all ? count * vocab : vocab, logits.length);
+        for (int i = from; i < from + count; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocab) {
+                throw new IllegalArgumentException("token " + tokens[i] + " is outside the vocabulary of " + vocab);
+            }
+        }
+        for (int done = 0; done < count; done += batchCapacity) {
+            int n = Math.min(batchCapacity, count - done);
+            runBatch(tokens, from + done, n, position + done);
+            if (all) {
+                outputHead(0, n, logits, done * vocab);
+            } else if (done + n == count) {
+                outputHead(n - 1, 1, logits, 0);
+            }
+        }
+    }
+
+    private void runBatch(int[] tokens, int from, int n, int position) {
+        int dim = config.embeddingLength();
+        for (int c = 0; c < n; c++) {
+            embed(tokens[from + c], c * dim);
+        }
+        for (int l = 0; l < config.blockCount(); l++) {
+            LayerWeights w = weights.layers().get(l);
+            LayerShape shape = config.layers().get(l);
+            attentionBlock(l, w, shape, n, position);
+            feedForwardBlock(w, shape, n);
+        }
+    }
+
+    private void embed(int token, int offset) {
+        WeightMatrix e = weights.tokenEmbedding();
+        MemorySegment row = e.data().asSlice(token * e.rowBytes(), e.rowBytes());
+        float[] values = Quantization.dequantize(e.format(), row, 1, e.cols());
+        System.arraycopy(values, 0, residual, offset, e.cols());
+    }
+
+    private void attentionBlock(int layer, LayerWeights w, LayerShape shape, int n, int position) {
+        int dim = config.embeddingLength();
+        int qWidth = shape.heads() * config.headDimK();
+        int kWidth = shape.kvHeads() * config.headDimK();
+        int vWidth = shape.kvHeads() * config.headDimV();
+        QuantizedActivations x = normalize(residual, w.attnNorm(), n, dim);
+        if (w.fusedQkv()) {
+            int width = qWidth + kWidth + vWidth;
+            project(w.qkv(), x, n, fusedQkv);
+            for (int c = 0; c < n; c++) {
+                System.arraycopy(fusedQkv, c * width, queries, c * qWidth, qWidth);
+                System.arraycopy(fusedQkv, c * width + qWidth, keys, c * kWidth, kWidth);
+                System.arraycopy(fusedQkv, c * width + qWidth + kWidth, values, c * vWidth, vWidth);
+            }
+        } else {
+            project(w.query(), x, n, queries);
+            project(w.key(), x, n, keys);
+            project(w.value(), x, n, values);
+        }
+        int headDim = config.headDimK();
+        for (int c = 0; c < n; c++) {
+            if (w.queryNorm() != null) {
+                normalizeHeads(queries, c * qWidth, shape.heads(), w.queryNorm());
+            }
+            if (w.keyNorm() != null) {
+                normalizeHeads(keys, c * kWidth, shape.kvHeads(), w.keyNorm());
+            }
+            int table = rope.offset(position + c);
+            kernels.rope(queries, c * qWidth, shape.heads(), headDim, config.ropeDims(), rope.cos(), rope.sin(), table,
+                    config.architecture().ropeLayout());
+            kernels.rope(keys, c * kWidth, shape.kvHeads(), headDim, config.ropeDims(), rope.cos(), rope.sin(), table,
+                    config.architecture().ropeLayout());
+            cache.store(layer, position + c, keys, c * kWidth, values, c * vWidth);
+        }
+        attention.run(layer, shape, n, position);
+        int attnWidth = shape.heads() * config.headDimV();
+        QuantizedActivations a = w.attnSubNorm() != null
+                ? normalize(attended, w.attnSubNorm(), n, attnWidth)
+                : quantized(attended, n, attnWidth);
+        project(w.attnOutput(), a, n, projected);
+        kernels.add(residual, 0, projected, 0, n * dim);
+    }
+
+    private void feedForwardBlock(LayerWeights w, LayerShape shape, int n) {
+        int dim = config.embeddingLength();
+        int ff = shape.feedForwardLength();
+        QuantizedActivations x = normalize(residual, w.ffnNorm(), n, dim);
+        if (w.fusedGateUp()) {
+            // One product gives [gate | up] per position: split it into the two buffers.
+            project(w.up(), x, n, gates);
+            for (int c = 0; c < n; c++) {
+                System.arraycopy(gates, c * 2 * ff + ff, ups, c * ff, ff);
+                System.arraycopy(gates, c * 2 * ff, gates, c * ff, ff);
+            }
+        } else {
+            project(w.gate(), x, n, gates);
+            project(w.up(), x, n, ups);
+        }
+        switch (config.architecture().activation()) {
+            case SILU -> kernels.siluMul(gates, 0, ups, 0, n * ff);
+            case SQUARED_RELU -> {
+                kernels.squaredRelu(gates, 0, n * ff);
+                kernels.mul(gates, 0, ups, 0, n * ff);
+            }
+        }
+        QuantizedActivations h = w.ffnSubNorm() != null
+                ? normalize(gates, w.ffnSubNorm(), n, ff)
+                : quantized(gates, n, ff);
+        project(w.down(), h, n, projected);
+        kernels.add(residual, 0, projected, 0, n * dim);
+    }
+
+    /** Final norm and output head for columns [first, first + n), logits to {@code out[outOffset ..]}. */
+    private void outputHead(int first, int n, float[] out, int outOffset) {
+        int dim = config.embeddingLength();
+        for (int c = 0; c < n; c++) {
+            kernels.rmsNorm(normed, c * dim, residual, (first + c) * dim, weights.outputNorm(), 0, dim,
+                    config.normEpsilon());
+        }
+        QuantizedActivations x = quantized(normed, n, dim);
+        float[] target = outOffset == 0 ? out : projectedLogits(n);
+        product(weights.output(), x, n, target);
+        if (target != out) {
+            System.arraycopy(target, 0, out, outOffset, n * config.vocabularySize());
+        }
+    }
+
+    /** Scratch for a batch of logits that does not start at the front of the caller's array. */
+    private float[] projectedLogits(int n) {
+        int size = n * config.vocabularySize();
+        if (logitScratch == null || logitScratch.length < size) {
+            logitScratch = new float[batchCapacity * config.vocabularySize()];
+        }
+        return logitScratch;
+    }
+
+    /** RMSNorm of {@code n} columns of {@code src} into {@link #normed}, quantized for the next projections. */
+    private QuantizedActivations normalize(float[] src, float[] weight, int n, int length) {
+        for (int c = 0; c < n; c++) {
+            kernels.rmsNorm(normed, c * length, src, c * length, weight, 0, length, config.normEpsilon());
+        }
+        return quantized(normed, n, length);
+    }
+
+    /** Per-head RMSNorm in place (Qwen3's and OpenELM's Q/K norms). */
+    private void normalizeHeads(float[] x, int offset, int heads, float[] weight) {
+        int headDim = weight.length;
+        for (int h = 0; h < heads; h++) {
+            kernels.rmsNorm(x, offset + h * headDim, x, offset + h * headDim, weight, 0, headDim,
+                    config.normEpsilon());
+        }
+    }
+
+    private QuantizedActivations quantized(float[] src, int n, int length) {
+        QuantizedActivations a = activations.computeIfAbsent(length,
+                len -> QuantizedActivations.allocate(len, batchCapacity));
+        a.quantize(src, 0, n);
+        return a;
+    }
+
+    /** {@code out = scale * (W x) + bias} for every column. */
+    private void project(Linear linear, QuantizedActivations x, int n, float[] out) {
+        product(linear.weight(), x, n, out);
+        int rows = linear.outputs();
+        if (linear.scale() != 1f) {
+            kernels.scale(out, 0, n * rows, linear.scale());
+        }
+        if (linear.bias() != null) {
+            for (int c = 0; c < n; c++) {
+                kernels.add(out, c * rows, linear.bias(), 0, rows);
+            }
+        }
+    }
+
+    private void product(WeightMatrix w, QuantizedActivations x, int n, float[] out) {
+        if (n == 1) {
+            pool.matvec(kernels, w, x, out);
+        } else {
+            pool.matmul(kernels, w, x, out);
+        }
+    }
+
+    /**
+     * Causal attention of a batch of queries over the cache, one query head per task: each head scores its queries
+     * against every earlier key, softmaxes, and sums the values into {@link #attended}.
+     */
+    private final class AttentionJob implements ComputePool.RangeTask {
+        private final float[] scores;
+        private final float scale = (float) (1.0 / Math.sqrt(config.headDimK()));
+        private int layer;
+        private int heads;
+        private int groupSize;
+        private int n;
+        private int position;
+
+        AttentionJob(int scoreCapacity) {
+            scores = new float[scoreCapacity];
+        }
+
+        void run(int layer, LayerShape shape, int n, int position) {
+            this.layer = layer;
+            this.heads = shape.heads();
+            this.groupSize = shape.heads() / shape.kvHeads();
+            this.n = n;
+            this.position = position;
+            pool.forEachChunk(heads, 1, this);
+        }
+
+        @Override
+        public void run(int startHead, int endHead) {
+            int headDimK = config.headDimK();
+            int headDimV = config.headDimV();
+            int qWidth = heads * headDimK;
+            int outWidth = heads * headDimV;
+            for (int h = startHead; h < endHead; h++) {
+                int kvHead = h / groupSize;
+                int base = h * cache.capacity();
+                for (int c = 0; c < n; c++) {
+                    int last = position + c;
+                    for (int s = 0; s <= last; s++) {
+                        scores[base + s] = scale * cache.keyDot(kernels, layer, kvHead, s, queries,
+                                c * qWidth + h * headDimK);
+                    }
+                    kernels.softmax(scores, base, last + 1);
+                    int out = c * outWidth + h * headDimV;
+                    Arrays.fill(attended, out, out + headDimV, 0f);
+                    for (int s = 0; s <= last; s++) {
+                        cache.addValue(kernels, layer, kvHead, s, scores[base + s], attended, out);
+                    }
+                }
+            }
+        }
+    }
+}

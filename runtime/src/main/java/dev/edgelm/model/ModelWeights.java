@@ -1,0 +1,138 @@
+package dev.edgelm.model;
+
+import dev.edgelm.gguf.GgufFile;
+import dev.edgelm.gguf.GgufFormatException;
+import dev.edgelm.gguf.GgufTensor;
+import dev.edgelm.kernels.WeightMatrix;
+import dev.edgelm.kernels.quant.BlockFormat;
+import dev.edgelm.kernels.quant.Quantization;
+import dev.edgelm.model.ModelConfig.LayerShape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A model's tensors, bound to the kernels' types: matrices stay in the memory-mapped file (never copied), the small
+ * vectors (norm weights, biases) are dequantized to {@code float[]} once.
+ *
+ * @param tokenEmbedding row t is token t's embedding
+ * @param layers         the transformer blocks
+ * @param outputNorm     RMSNorm weight before the output head
+ * @param output         the output head; the token embedding itself when the model ties them
+ * @param ropeFactors    Llama 3's per-pair divisors of the RoPE frequencies ({@code rope_freqs.weight}), or null
+ */
+public record ModelWeights(
+        WeightMatrix tokenEmbedding,
+        List<LayerWeights> layers,
+        float[] outputNorm,
+        WeightMatrix output,
+        float[] ropeFactors) {
+
+    /** Copies the layer list. */
+    public ModelWeights {
+        layers = List.copyOf(layers);
+    }
+
+    /**
+     * Binds the tensors of {@code file}, checking every shape against {@code config}.
+     *
+     * @throws GgufFormatException if a tensor is missing or has the wrong shape
+     */
+    public static ModelWeights bind(GgufFile file, ModelConfig config) {
+        return new Binder(file, config).bind();
+    }
+
+    /** Reads tensors by llama.cpp's names and checks their shapes. */
+    private record Binder(GgufFile file, ModelConfig config) {
+
+        ModelWeights bind() {
+            int dim = config.embeddingLength();
+            WeightMatrix embedding = matrix("token_embd.weight", dim, config.vocabularySize());
+            List<LayerWeights> layers = new ArrayList<>(config.blockCount());
+            for (int l = 0; l < config.blockCount(); l++) {
+                layers.add(layer(l, config.layers().get(l)));
+            }
+            float[] outputNorm = vector("output_norm.weight", dim);
+            // llama.cpp's bitnet graph always multiplies by the embedding; elsewhere no head means a tied one.
+            boolean tiedByArchitecture = config.architecture() == Architecture.BITNET
+                    || config.architecture() == Architecture.BITNET_B158;
+            WeightMatrix output = tiedByArchitecture || file.findTensor("output.weight").isEmpty()
+                    ? embedding
+                    : matrix("output.weight", dim, config.vocabularySize());
+            float[] ropeFactors = optionalVector("rope_freqs.weight", config.ropeDims() / 2);
+            return new ModelWeights(embedding, layers, outputNorm, output, ropeFactors);
+        }
+
+        private LayerWeights layer(int l, LayerShape shape) {
+            String b = "blk." + l + ".";
+            int dim = config.embeddingLength();
+            int q = shape.heads() * config.headDimK();
+            int k = shape.kvHeads() * config.headDimK();
+            int v = shape.kvHeads() * config.headDimV();
+            int ff = shape.feedForwardLength();
+            boolean fusedQkv = file.findTensor(b + "attn_qkv.weight").isPresent();
+            // Phi-3 stores gate and up as one [dim, 2 * ff] tensor named ffn_up, and no ffn_gate.
+            boolean fusedGateUp = file.findTensor(b + "ffn_gate.weight").isEmpty();
+            return new LayerWeights(
+                    vector(b + "attn_norm.weight", dim),
+                    fusedQkv ? null : linear(b + "attn_q", dim, q),
+                    fusedQkv ? null : linear(b + "attn_k", dim, k),
+                    fusedQkv ? null : linear(b + "attn_v", dim, v),
+                    fusedQkv ? linear(b + "attn_qkv", dim, q + k + v) : null,
+                    optionalVector(b + "attn_q_norm.weight", config.headDimK()),
+                    optionalVector(b + "attn_k_norm.weight", config.headDimK()),
+                    optionalVector(b + "attn_sub_norm.weight", dim),
+                    linear(b + "attn_output", shape.heads() * config.headDimV(), dim),
+                    vector(b + "ffn_norm.weight", dim),
+                    fusedGateUp ? null : linear(b + "ffn_gate", dim, ff),
+                    linear(b + "ffn_up", dim, fusedGateUp ? 2 * ff : ff),
+                    optionalVector(b + "ffn_sub_norm.weight", ff),
+                    linear(b + "ffn_down", ff, dim));
+        }
+
+        /** {@code NAME.weight} with its optional {@code NAME.bias} and {@code NAME.scale}. */
+        private Linear linear(String name, int inputs, int outputs) {
+            WeightMatrix weight = matrix(name + ".weight", inputs, outputs);
+            float[] bias = optionalVector(name + ".bias", outputs);
+            float[] scale = optionalVector(name + ".scale", 1);
+            return new Linear(weight, bias, scale == null ? 1f : scale[0]);
+        }
+
+        /** A ggml {@code [inputs, outputs]} tensor: {@code outputs} rows of {@code inputs} values. */
+        private WeightMatrix matrix(String name, int inputs, int outputs) {
+            GgufTensor t = file.tensor(name);
+            if (t.rank() != 2 || t.dim(0) != inputs || t.dim(1) != outputs) {
+                throw shapeError(t, "[" + inputs + ", " + outputs + "]");
+            }
+            return new WeightMatrix(format(t), t.data(), outputs, inputs);
+        }
+
+        private float[] vector(String name, int length) {
+            GgufTensor t = file.tensor(name);
+            if (t.elementCount() != length) {
+                throw shapeError(t, "[" + length + "]");
+            }
+            return Quantization.dequantize(format(t), t.data(), 1, length);
+        }
+
+        private float[] optionalVector(String name, int length) {
+            Optional<GgufTensor> t = file.findTensor(name);
+            return t.isPresent() ? vector(name, length) : null;
+        }
+
+        private BlockFormat format(GgufTensor t) {
+            return t.type().blockFormat().orElseThrow(() -> new UnsupportedTensorTypeException(source(), t.name(),
+                    t.type()));
+        }
+
+        private GgufFormatException shapeError(GgufTensor t, String expected) {
+            return new GgufFormatException(source(), -1, "tensor '" + t.name() + "' has shape "
+                    + java.util.Arrays.toString(t.dims()) + ", the " + config.architecture().ggufName()
+                    + " hyperparameters need " + expected);
+        }
+
+        private String source() {
+            return file.parts().getFirst().source();
+        }
+    }
+}
