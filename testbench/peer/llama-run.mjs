@@ -26,6 +26,9 @@
 //             steps: prefill_tps, decode_tps, max_rss_kb (node-llama-cpp's overhead included).
 // {"requests": [{...}, ...]} runs several requests on one loaded model (each inherits the
 // top-level options) and answers {"ok": true, "results": [...]}.
+//   node llama-run.mjs --models '{"models": [{"model": "a.gguf", ...request}, ...], ...}'
+// runs one request (or "requests" batch) per model in one process, inheriting the top-level
+// options, and answers {"ok": true, "models": [answer, ...]}.
 // Options: "threads" (default llama.cpp's: one per physical core), "ctx" (context size;
 // default prompt + n_predict, at least 256), "batch", "kv_type" ("f16", llama.cpp's default,
 // or "f32"), "flash_attention" (true/false; default "auto", which llama.cpp turns on for CPU),
@@ -77,7 +80,7 @@ process.on("uncaughtException", (e) => fail(String(e?.message ?? e)));
 process.on("unhandledRejection", (e) => fail(String(e?.message ?? e)));
 
 function usage() {
-    return "usage: node llama-run.mjs MODEL.gguf [REQUEST_JSON | -]  (or: node llama-run.mjs version)";
+    return "usage: node llama-run.mjs MODEL.gguf [REQUEST_JSON | -]  (or: node llama-run.mjs --models [REQUEST_JSON | -], node llama-run.mjs version)";
 }
 
 async function readRequest(arg) {
@@ -428,21 +431,8 @@ async function handle(model, req, info, tLoad, vocabOnly) {
     return runLogits(model, req, mode, info);
 }
 
-async function main() {
-    const argv = process.argv.slice(2);
-    if (argv.length === 0 || argv[0] === "-h" || argv[0] === "--help") {
-        emit({ok: argv.length > 0, ...(argv.length ? {usage: usage()} : {error: usage()})}, argv.length ? 0 : 1);
-        return;
-    }
-    if (argv[0] === "version" && argv.length === 1) {
-        emit(await versionInfo(), 0);
-        return;
-    }
-    if (argv.length > 2) throw new Error(usage());
-    const modelPath = path.resolve(argv[0]);
-    const req = await readRequest(argv[1]);
-    verbose = verbose || req.verbose === true;
-
+// Loads one model, answers its request (or its "requests" batch) and frees it.
+async function runOnModel(llama, modelPath, req) {
     // {"requests": [...]}: several requests against one loaded model (each inherits the
     // top-level options); the answer is {"ok": true, "results": [...]}, one result per request,
     // a failing request giving {"ok": false, "error": ...} in its place.
@@ -453,13 +443,8 @@ async function main() {
         const mode = r.mode ?? "load";
         if (!MODES.includes(mode)) throw new Error(`unknown mode "${mode}" (${MODES.join(", ")})`);
     }
-    const timeoutS = req.timeout_s ?? 120;
-    if (typeof timeoutS !== "number" || !(timeoutS > 0)) throw new Error('"timeout_s" must be a positive number');
-    setTimeout(() => fail(`timed out after ${timeoutS} s (model ${modelPath})`, 3), timeoutS * 1000);
-
     if (!fs.existsSync(modelPath)) throw new Error(`no such file: ${modelPath}`);
     const tStart = performance.now();
-    const llama = await loadLlama(req);
     // Tokenizing needs the vocabulary only; so does "load" with "vocab_only".
     const vocabOnly = reqs.every((r) => (r.mode ?? "load") === "tokenize" || ((r.mode ?? "load") === "load" && r.vocab_only === true));
     let model;
@@ -472,22 +457,65 @@ async function main() {
     const {GgmlType} = await import("node-llama-cpp");
     const info = modelInfo(model, GgmlType);
     let out;
-    if (batch) {
-        const results = [];
-        for (const r of reqs) {
-            try {
-                results.push(await handle(model, r, info, tLoad, vocabOnly));
-            } catch (e) {
-                results.push({ok: false, error: String(e?.message ?? e)});
+    try {
+        if (batch) {
+            const results = [];
+            for (const r of reqs) {
+                try {
+                    results.push(await handle(model, r, info, tLoad, vocabOnly));
+                } catch (e) {
+                    results.push({ok: false, error: String(e?.message ?? e)});
+                }
             }
+            out = {ok: true, results, timings_ms: {load: round3(tLoad)}};
+        } else {
+            out = await handle(model, req, info, tLoad, vocabOnly);
+            if (out.mode !== "load") out.timings_ms = {load: round3(tLoad), ...(out.timings_ms ?? {})};
         }
-        out = {ok: true, results, timings_ms: {load: round3(tLoad)}};
-    } else {
-        out = await handle(model, req, info, tLoad, vocabOnly);
-        if (out.mode !== "load") out.timings_ms = {load: round3(tLoad), ...(out.timings_ms ?? {})};
+    } finally {
+        await model.dispose();
     }
-    await model.dispose();
-    emit(out, 0);
+    return out;
+}
+
+async function main() {
+    const argv = process.argv.slice(2);
+    if (argv.length === 0 || argv[0] === "-h" || argv[0] === "--help") {
+        emit({ok: argv.length > 0, ...(argv.length ? {usage: usage()} : {error: usage()})}, argv.length ? 0 : 1);
+        return;
+    }
+    if (argv[0] === "version" && argv.length === 1) {
+        emit(await versionInfo(), 0);
+        return;
+    }
+    if (argv.length > 2) throw new Error(usage());
+    const multi = argv[0] === "--models";
+    const req = await readRequest(argv[1]);
+    verbose = verbose || req.verbose === true;
+    const timeoutS = req.timeout_s ?? 120;
+    if (typeof timeoutS !== "number" || !(timeoutS > 0)) throw new Error('"timeout_s" must be a positive number');
+    setTimeout(() => fail(`timed out after ${timeoutS} s`, 3), timeoutS * 1000);
+    const llama = await loadLlama(req);
+    if (!multi) {
+        emit(await runOnModel(llama, path.resolve(argv[0]), req), 0);
+        return;
+    }
+    // --models: {"models": [{"model": PATH, ...request}, ...], ...common options}: one process
+    // (and one ~2 s start-up) for many files; one answer per model, in order, a model that fails
+    // giving {"ok": false, "error": ...} in its place.
+    if (!Array.isArray(req.models)) throw new Error('--models needs a "models" array');
+    const {models, ...common} = req;
+    const answers = [];
+    for (const entry of models) {
+        if (typeof entry?.model !== "string") throw new Error('each of "models" needs a "model" path');
+        const {model: modelPath, ...own} = entry;
+        try {
+            answers.push(await runOnModel(llama, path.resolve(modelPath), {...common, ...own}));
+        } catch (e) {
+            answers.push({ok: false, error: String(e?.message ?? e)});
+        }
+    }
+    emit({ok: true, models: answers}, 0);
 }
 
 main().catch((e) => fail(String(e?.message ?? e)));

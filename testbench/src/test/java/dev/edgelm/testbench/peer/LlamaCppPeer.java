@@ -152,6 +152,33 @@ public final class LlamaCppPeer {
         return results;
     }
 
+    /**
+     * Runs one request per model in one node process ({@code llama-run.mjs --models}); each request inherits
+     * {@code common} and names its file under {@code "model"}. Returns one answer per model, in order; a model that
+     * fails answers {@code {"ok": false, "error": ...}} in its place.
+     *
+     * @throws IllegalStateException if the run as a whole fails
+     */
+    public List<JsonNode> llamaRunModels(Map<String, ?> common, List<? extends Map<String, ?>> requests) {
+        ObjectNode body = JSON.valueToTree(common);
+        ArrayNode list = body.putArray("models");
+        requests.forEach(r -> list.add(JSON.valueToTree(r)));
+        List<String> command = List.of(nodeBinary(), llamaRunScript().toString(), "--models", "-");
+        ProcessResult result = run(command, toJsonBytes(body), LLAMA_RUN_TIMEOUT.multipliedBy(requests.size()));
+        try {
+            JsonNode answer = JSON.readTree(result.stdout());
+            if (result.exitCode() != 0 || answer == null || !answer.path("models").isArray()
+                    || answer.path("models").size() != requests.size()) {
+                throw result.failure("llama-run.mjs --models failed: " + answer);
+            }
+            List<JsonNode> answers = new ArrayList<>();
+            answer.path("models").forEach(answers::add);
+            return answers;
+        } catch (IOException e) {
+            throw result.failure("standard output is not JSON (" + e.getMessage() + ")");
+        }
+    }
+
     private Path llamaRunScript() {
         Path script = dir.resolve("llama-run.mjs");
         if (!Files.isRegularFile(script) || !Files.isDirectory(dir.resolve("node_modules/node-llama-cpp"))) {
