@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = EdgeLmCommand.Version.class,
         description = "Run small language models on edge devices.",
-        subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class,
+        subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class, ChatCommand.class,
                 CommandLine.HelpCommand.class})
 public final class EdgeLmCommand {
 

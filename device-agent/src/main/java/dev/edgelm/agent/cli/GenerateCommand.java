@@ -8,12 +8,15 @@ import dev.edgelm.generate.GenerationRequest;
 import dev.edgelm.generate.GenerationResult;
 import dev.edgelm.generate.Session;
 import dev.edgelm.generate.TokenSink;
+import dev.edgelm.generate.chat.ChatMessage;
+import dev.edgelm.generate.chat.ChatTemplateChoice;
+import dev.edgelm.generate.chat.ChatTemplates;
+import dev.edgelm.generate.chat.Conversation;
 import dev.edgelm.generate.sampling.SamplingParams;
 import dev.edgelm.generate.sampling.TokenLogprobs;
 import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
 import dev.edgelm.model.ContextOptions;
-import dev.edgelm.model.KvCacheType;
 import dev.edgelm.model.Model;
 import dev.edgelm.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -21,10 +24,12 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,8 +48,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL.gguf", description = "The model.")
-    Path model;
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Mixin
+    SamplingOptions samplingOptions;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "PROMPT",
             description = "The prompt (default: none, generation starts from BOS alone).")
@@ -53,30 +61,15 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the prompt from FILE (UTF-8).")
     Path promptFile;
 
+    @Option(names = "--chat", description = "Send the prompt as a user message through the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "With --chat, a system message first.")
+    String system;
+
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "256",
             description = "Tokens to generate; -1 for as many as the context holds (default: ${DEFAULT-VALUE}).")
     int maxTokens;
-
-    @Option(names = "--temp", paramLabel = "T", defaultValue = "0.8",
-            description = "Temperature; 0 for greedy (default: ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "Top-k; 0 off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "Top-p; 1 off (default: ${DEFAULT-VALUE}).")
-    double topP;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05", description = "Min-p; 0 off (default: ${DEFAULT-VALUE}).")
-    double minP;
-
-    @Option(names = "--repeat-penalty", paramLabel = "X", defaultValue = "1.0",
-            description = "Repetition penalty; 1 off (default: ${DEFAULT-VALUE}).")
-    double repeatPenalty;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "-1",
-            description = "Random seed; -1 for a random one (default: ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the output contains TEXT (repeatable).")
     List<String> stop = List.of();
@@ -85,34 +78,21 @@ final class GenerateCommand implements Callable<Integer> {
             description = "With --json, the K most likely tokens and their log-probabilities at each step.")
     int topLogprobs;
 
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
-            description = "Context length; 0 for the model's, up to 4096 (default: ${DEFAULT-VALUE}).")
-    int contextLength;
-
-    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
-            description = "KV cache type: f16 or f32 (default: ${DEFAULT-VALUE}).")
-    String kvType;
-
-    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "" + ContextOptions.DEFAULT_BATCH,
-            description = "Prompt tokens per batch (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "Compute threads (default: one per core).")
-    Integer threads;
-
     @Option(names = "--json", description = "Print one JSON object with the text, tokens and speeds.")
     boolean json;
 
     @Override
     public Integer call() throws IOException {
         String text = promptText();
-        SamplingParams sampling = sampling();
-        ContextOptions options = contextOptions();
+        if (system != null && !chat) {
+            throw new ParameterException(spec.commandLine(), "--system needs --chat");
+        }
+        SamplingParams sampling = samplingOptions.params(spec, topLogprobs);
+        ContextOptions options = modelOptions.contextOptions(spec);
         PrintWriter out = spec.commandLine().getOut();
-        try (Model m = Model.open(model);
-                ComputePool pool = new ComputePool(threads == null ? ComputePool.defaultThreads() : threads)) {
+        try (Model m = Model.open(modelOptions.model); ComputePool pool = modelOptions.computePool(spec)) {
             Tokenizer tokenizer = m.tokenizer();
-            int[] promptTokens = promptTokens(tokenizer, text);
+            int[] promptTokens = chat ? chatTokens(m, text) : promptTokens(tokenizer, text);
             Session session = new Session(m.newSequence(Kernels.get(), pool, options), tokenizer);
             int limit = maxTokens < 0 ? session.contextLength() : maxTokens;
             GenerationRequest request = new GenerationRequest(promptTokens, sampling, limit, stop, new Cancellation());
@@ -159,27 +139,16 @@ final class GenerateCommand implements Callable<Integer> {
         return new int[] {tokenizer.bos()};
     }
 
-    private SamplingParams sampling() {
-        try {
-            return SamplingParams.defaults()
-                    .withTemperature(temperature)
-                    .withTopK(topK)
-                    .withTopP(topP)
-                    .withMinP(minP)
-                    .withRepeatPenalty(repeatPenalty)
-                    .withSeed(seed)
-                    .withTopLogprobs(topLogprobs);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+    /** The prompt as the user's message in the model's chat template (its fallback's warning on stderr). */
+    private int[] chatTokens(Model m, String text) {
+        ChatTemplateChoice choice = ChatTemplates.fromGguf(m.gguf().metadata());
+        choice.warning().ifPresent(w -> spec.commandLine().getErr().println("edgelm generate: " + w));
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) {
+            messages.add(ChatMessage.system(system));
         }
-    }
-
-    private ContextOptions contextOptions() {
-        try {
-            return new ContextOptions(contextLength, KvCacheType.parse(kvType), batchSize);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
+        messages.add(ChatMessage.user(text));
+        return Conversation.promptTokens(choice.template(), m.tokenizer(), messages);
     }
 
     private String toJson(GenerationResult result) throws IOException {
