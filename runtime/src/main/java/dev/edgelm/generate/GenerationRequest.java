@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param maxTokens    the most tokens to generate
  * @param stopStrings  texts that end the generation when they appear in it (they are cut from the result)
  * @param cancellation set by another thread to stop early
+ * @param ignoreEndOfGeneration keep generating past end-of-generation tokens (benchmarks, tests), as llama.cpp's
+ *                     {@code --ignore-eos}
  */
 public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, List<String> stopStrings,
-        Cancellation cancellation) {
+        Cancellation cancellation, boolean ignoreEndOfGeneration) {
 
     /** Validates and copies. */
     public GenerationRequest {
@@ -31,6 +33,17 @@ public record GenerationRequest(int[] prompt, SamplingParams sampling, int maxTo
             throw new IllegalArgumentException("stop strings must not be empty");
         }
         Objects.requireNonNull(cancellation, "cancellation");
+    }
+
+    /** A request that ends at the model's end-of-generation tokens. */
+    public GenerationRequest(int[] prompt, SamplingParams sampling, int maxTokens, List<String> stopStrings,
+            Cancellation cancellation) {
+        this(prompt, sampling, maxTokens, stopStrings, cancellation, false);
+    }
+
+    /** This request, generating past end-of-generation tokens. */
+    public GenerationRequest withIgnoredEndOfGeneration() {
+        return new GenerationRequest(prompt, sampling, maxTokens, stopStrings, cancellation, true);
     }
 
     /** A request with no stop strings that nobody cancels. */

@@ -111,7 +111,7 @@ public final class Session {
                 generated = Arrays.copyOf(generated, Math.min(request.maxTokens(), 2 * count));
             }
             generated[count++] = token;
-            boolean endOfGeneration = tokenizer.isEndOfGeneration(token);
+            boolean endOfGeneration = !request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token);
             boolean contextFull = cachedLength == cached.length;
             boolean last = endOfGeneration || contextFull || count == request.maxTokens();
             // On the last token, release what was held back for a split character or a possible stop string.

@@ -1,0 +1,144 @@
+package dev.edgelm.testbench.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.edgelm.gguf.GgufFile;
+import dev.edgelm.kernels.ComputePool;
+import dev.edgelm.kernels.Kernels;
+import dev.edgelm.model.ContextFullException;
+import dev.edgelm.model.ContextOptions;
+import dev.edgelm.model.ForwardPass;
+import dev.edgelm.model.KvCacheType;
+import dev.edgelm.model.Model;
+import dev.edgelm.testbench.peer.Distributions;
+import dev.edgelm.testbench.reference.ReferenceModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The runtime's forward pass: against the F32 reference, and invariant under batching and thread count. */
+class ForwardPassTest {
+    private static final int[] PROMPT = Fixtures.prompt(37, 3);
+
+    @TempDir
+    Path dir;
+
+    private static ContextOptions options(int batch, KvCacheType cache) {
+        return ContextOptions.defaults().withContextLength(64).withBatchSize(batch).withKvCacheType(cache);
+    }
+
+    private static float[] logits(Model model, ComputePool pool, ContextOptions options) {
+        ForwardPass pass = model.newSequence(Kernels.get(), pool, options);
+        float[] logits = new float[model.config().vocabularySize()];
+        pass.forward(PROMPT, 0, PROMPT.length, 0, logits);
+        return logits;
+    }
+
+    /** F32 weights and cache: the only difference from the reference is summation order. */
+    @Test
+    void f32LlamaMatchesTheReferenceForwardPass() throws IOException {
+        Path file = Fixtures.tiny(dir, "llama", "pure-F32");
+        try (GgufFile gguf = GgufFile.open(file); Model model = Model.open(file); ComputePool pool = new ComputePool(2)) {
+            double[] reference = Distributions.logSoftmax(ReferenceModel.load(gguf).logits(PROMPT));
+            double[] ours = Distributions.logSoftmax(logits(model, pool, options(16, KvCacheType.F32)));
+            double worst = 0;
+            for (int t = 0; t < ours.length; t++) {
+                worst = Math.max(worst, Math.abs(ours[t] - reference[t]));
+            }
+            assertThat(worst).as("max |logprob difference| over the vocabulary").isLessThan(1e-4);
+        }
+    }
+
+    /**
+     * Prefill in batches of 64, 7 and 1 runs the matrix-matrix kernels, a mix, and the matrix-vector ones. Their sums
+     * are ordered differently (last-bit differences), and a last-bit difference may flip the rounding of an 8-bit
+     * activation code downstream, so agreement is up to the tolerance of the llama.cpp comparison (the top 5 within
+     * 0.05), with the same most likely token.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"pure-F32", "pure-Q8_0", "Q4_0", "Q4_K_M"})
+    void batchingAgreesWithTokenByToken(String types) throws IOException {
+        try (Model model = Model.open(Fixtures.tiny(dir, "llama", types)); ComputePool pool = new ComputePool(2)) {
+            double[] single = Distributions.logSoftmax(logits(model, pool, options(1, KvCacheType.F16)));
+            for (int batch : new int[] {7, 64}) {
+                double[] batched = Distributions.logSoftmax(logits(model, pool, options(batch, KvCacheType.F16)));
+                double worst = 0;
+                for (int t : Distributions.topK(single, 5)) {
+                    worst = Math.max(worst, Math.abs(batched[t] - single[t]));
+                }
+                assertThat(worst).as("%s, batch %d: max |logprob difference| over the top 5", types, batch)
+                        .isLessThan(0.05);
+                assertThat(Distributions.topK(batched, 1)).isEqualTo(Distributions.topK(single, 1));
+            }
+        }
+    }
+
+    /** Every row is computed by one thread with the same code, so the thread count changes nothing. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Q4_K_M", "pure-TQ2_0", "pure-Q5_1"})
+    void threadCountDoesNotChangeTheLogits(String types) throws IOException {
+        Path file = Fixtures.tiny(dir, "qwen2", types);
+        try (Model model = Model.open(file); ComputePool one = new ComputePool(1); ComputePool two = new ComputePool(2)) {
+            assertThat(logits(model, two, options(16, KvCacheType.F16)))
+                    .containsExactly(logits(model, one, options(16, KvCacheType.F16)));
+        }
+    }
+
+    @Test
+    void forwardAllGivesTheLogitsAfterEveryPosition() throws IOException {
+        try (Model model = Model.open(Fixtures.tiny(dir, "llama", "pure-Q8_0")); ComputePool pool = new ComputePool(2)) {
+            int vocab = model.config().vocabularySize();
+            ForwardPass pass = model.newSequence(Kernels.get(), pool, options(8, KvCacheType.F16));
+            float[] all = new float[PROMPT.length * vocab];
+            pass.forwardAll(PROMPT, 0, PROMPT.length, 0, all);
+            for (int n : new int[] {1, 8, 9, PROMPT.length}) {
+                float[] last = logits(model, pool, options(8, KvCacheType.F16), n);
+                // The body runs in the same batches; only the head's product differs (matrix-matrix, matrix-vector).
+                assertThat(Arrays.copyOfRange(all, (n - 1) * vocab, n * vocab)).as("after %d tokens", n)
+                        .containsExactly(last, within(1e-4f));
+            }
+        }
+    }
+
+    private static float[] logits(Model model, ComputePool pool, ContextOptions options, int tokens) {
+        ForwardPass pass = model.newSequence(Kernels.get(), pool, options);
+        float[] logits = new float[model.config().vocabularySize()];
+        pass.forward(PROMPT, 0, tokens, 0, logits);
+        return logits;
+    }
+
+    @Test
+    void positionsPastTheContextAreRefusedWithTheSizes() throws IOException {
+        try (Model model = Model.open(Fixtures.tiny(dir, "llama", "Q4_0")); ComputePool pool = new ComputePool(1)) {
+            ForwardPass pass = model.newSequence(Kernels.get(), pool,
+                    ContextOptions.defaults().withContextLength(16));
+            float[] logits = new float[model.config().vocabularySize()];
+            assertThatThrownBy(() -> pass.forward(PROMPT, 0, 17, 0, logits))
+                    .isInstanceOf(ContextFullException.class)
+                    .hasMessageContaining("17 tokens do not fit in a context of 16");
+            pass.forward(PROMPT, 0, 15, 0, logits);
+            assertThatThrownBy(() -> pass.forward(PROMPT, 15, 2, 15, logits))
+                    .isInstanceOf(ContextFullException.class);
+            assertThatThrownBy(() -> pass.forward(new int[] {model.config().vocabularySize()}, 0, 1, 0, logits))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("outside the vocabulary");
+        }
+    }
+
+    @Test
+    void aContextLongerThanTheModelsIsRefused() throws IOException {
+        try (Model model = Model.open(Fixtures.tiny(dir, "llama", "Q4_0")); ComputePool pool = new ComputePool(1)) {
+            int tooLong = model.config().contextLength() + 1;
+            assertThatThrownBy(() -> model.newSequence(Kernels.get(), pool,
+                    ContextOptions.defaults().withContextLength(tooLong)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("trained for");
+        }
+    }
+}
