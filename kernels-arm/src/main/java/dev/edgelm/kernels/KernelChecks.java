@@ -39,4 +39,20 @@ final class KernelChecks {
     static float silu(float x) {
         return x / (1.0f + (float) Math.exp(-x));
     }
+
+    /** GELU, tanh form, in double and rounded once. */
+    static float gelu(float x) {
+        double v = x;
+        return (float) (0.5 * v * (1.0 + Math.tanh(Math.sqrt(2.0 / Math.PI) * v * (1.0 + 0.044715 * v * v))));
+    }
+
+    /** {@code cap * tanh(x / cap)}, in double and rounded once. */
+    static float softcap(float x, float cap) {
+        return (float) (cap * Math.tanh((double) x / cap));
+    }
+
+    /** The layer-norm statistics' second part: {@code 1 / sqrt(variance + eps)}. */
+    static float inverseStdDev(double sumSquaredDeviations, int n, float eps) {
+        return (float) (1.0 / Math.sqrt(sumSquaredDeviations / n + eps));
+    }
 }

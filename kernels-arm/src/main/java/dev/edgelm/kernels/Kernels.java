@@ -89,6 +89,14 @@ public interface Kernels {
     void rmsNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, int weightOffset, int n,
             float eps);
 
+    /**
+     * LayerNorm: {@code out[i] = (x[i] - mean) / sqrt(var + eps) * weight[i] + bias[i]} over n values, the mean and
+     * variance taken over those values ({@code out} may be {@code x}; {@code bias} may be null for none). Phi-2 and
+     * GPT-2 normalise this way.
+     */
+    void layerNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias, int n,
+            float eps);
+
     /** In-place softmax over {@code x[offset .. offset + n)}, max-subtracted. */
     void softmax(float[] x, int offset, int n);
 
@@ -97,6 +105,15 @@ public interface Kernels {
 
     /** SwiGLU: {@code gate[i] = silu(gate[i]) * up[i]}. */
     void siluMul(float[] gate, int gateOffset, float[] up, int upOffset, int n);
+
+    /**
+     * In-place GELU in its tanh form, {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}, as llama.cpp's
+     * {@code ggml_gelu} defines it (Gemma's GeGLU, Phi-2 and GPT-2).
+     */
+    void gelu(float[] x, int offset, int n);
+
+    /** In-place soft-capping, {@code cap * tanh(x / cap)} (Gemma 2's attention scores and logits). */
+    void softcap(float[] x, int offset, int n, float cap);
 
     /** In-place squared ReLU, {@code max(x, 0)^2} (BitNet's feed-forward activation). */
     void squaredRelu(float[] x, int offset, int n);

@@ -191,6 +191,44 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void layerNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias, int n,
+            float eps) {
+        KernelChecks.ranges(out, outOffset, x, xOffset, n);
+        Objects.checkFromIndexSize(0, n, weight.length);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[xOffset + i];
+        }
+        float mean = (float) (sum / n);
+        double squares = 0;
+        for (int i = 0; i < n; i++) {
+            float d = x[xOffset + i] - mean;
+            squares += d * d;
+        }
+        float inverse = KernelChecks.inverseStdDev(squares, n, eps);
+        for (int i = 0; i < n; i++) {
+            float v = (x[xOffset + i] - mean) * inverse * weight[i];
+            out[outOffset + i] = bias == null ? v : v + bias[i];
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        for (int i = 0; i < n; i++) {
+            x[offset + i] = KernelChecks.gelu(x[offset + i]);
+        }
+    }
+
+    @Override
+    public void softcap(float[] x, int offset, int n, float cap) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        for (int i = 0; i < n; i++) {
+            x[offset + i] = KernelChecks.softcap(x[offset + i], cap);
+        }
+    }
+
+    @Override
     public void silu(float[] x, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, x.length);
         for (int i = 0; i < n; i++) {

@@ -598,6 +598,71 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void layerNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias, int n,
+            float eps) {
+        KernelChecks.ranges(out, outOffset, x, xOffset, n);
+        Objects.checkFromIndexSize(0, n, weight.length);
+        int bound = FLOATS.loopBound(n);
+        FloatVector sums = FloatVector.zero(FLOATS);
+        for (int i = 0; i < bound; i += FL) {
+            sums = sums.add(FloatVector.fromArray(FLOATS, x, xOffset + i));
+        }
+        double sum = sum(sums);
+        for (int i = bound; i < n; i++) {
+            sum += x[xOffset + i];
+        }
+        float mean = (float) (sum / n);
+        FloatVector squares = FloatVector.zero(FLOATS);
+        for (int i = 0; i < bound; i += FL) {
+            FloatVector d = FloatVector.fromArray(FLOATS, x, xOffset + i).sub(mean);
+            squares = d.fma(d, squares);
+        }
+        double total = sum(squares);
+        for (int i = bound; i < n; i++) {
+            float d = x[xOffset + i] - mean;
+            total += d * d;
+        }
+        float inverse = KernelChecks.inverseStdDev(total, n, eps);
+        int i = 0;
+        for (; i < bound; i += FL) {
+            FloatVector v = FloatVector.fromArray(FLOATS, x, xOffset + i).sub(mean).mul(inverse)
+                    .mul(FloatVector.fromArray(FLOATS, weight, i));
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(FLOATS, bias, i));
+            }
+            v.intoArray(out, outOffset + i);
+        }
+        for (; i < n; i++) {
+            float v = (x[xOffset + i] - mean) * inverse * weight[i];
+            out[outOffset + i] = bias == null ? v : v + bias[i];
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int offset, int n) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        int i = 0;
+        float c = (float) Math.sqrt(2.0 / Math.PI);
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector v = FloatVector.fromArray(FLOATS, x, offset + i);
+            FloatVector inner = v.mul(v).fma(0.044715f, 1f).mul(v).mul(c);
+            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(x, offset + i);
+        }
+        reference.gelu(x, offset + i, n - i);
+    }
+
+    @Override
+    public void softcap(float[] x, int offset, int n, float cap) {
+        Objects.checkFromIndexSize(offset, n, x.length);
+        int i = 0;
+        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
+            FloatVector.fromArray(FLOATS, x, offset + i).div(cap).lanewise(VectorOperators.TANH).mul(cap)
+                    .intoArray(x, offset + i);
+        }
+        reference.softcap(x, offset + i, n - i, cap);
+    }
+
+    @Override
     public void silu(float[] x, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, x.length);
         siluTimes(x, offset, null, 0, n);

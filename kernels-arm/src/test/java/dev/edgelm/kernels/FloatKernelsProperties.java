@@ -105,6 +105,26 @@ class FloatKernelsProperties {
             REFERENCE.siluMul(expected, offset, weight, offset, n);
             KERNELS.siluMul(actual, offset, weight, offset, n);
             assertRelative(actual, expected, offset, n, EXP_TOLERANCE, context + " siluMul");
+
+            // Outputs near zero come from cancellations (x - mean, 1 + tanh), so these are checked against the
+            // output's scale rather than each value.
+            float[] bias = random(random, n);
+            float[] unitWeight = java.util.Arrays.copyOfRange(weight, offset, offset + n);
+            expected = new float[offset + n];
+            actual = new float[offset + n];
+            REFERENCE.layerNorm(expected, offset, x, offset, unitWeight, bias, n, 1e-5f);
+            KERNELS.layerNorm(actual, offset, x, offset, unitWeight, bias, n, 1e-5f);
+            assertAbsolute(actual, expected, offset, n, 1e-5, context + " layerNorm");
+            expected = x.clone();
+            actual = x.clone();
+            REFERENCE.gelu(expected, offset, n);
+            KERNELS.gelu(actual, offset, n);
+            assertAbsolute(actual, expected, offset, n, EXP_TOLERANCE, context + " gelu");
+            expected = x.clone();
+            actual = x.clone();
+            REFERENCE.softcap(expected, offset, n, 2.5f);
+            KERNELS.softcap(actual, offset, n, 2.5f);
+            assertAbsolute(actual, expected, offset, n, EXP_TOLERANCE, context + " softcap");
         });
     }
 
@@ -156,6 +176,18 @@ class FloatKernelsProperties {
         for (int i = offset; i < offset + n; i++) {
             assertThat((double) actual[i]).as(context + " at " + i)
                     .isCloseTo(expected[i], within(tolerance * Math.abs(expected[i]) + 1e-30));
+        }
+    }
+
+    /** Within {@code tolerance} times the largest magnitude of the expected values (1 at least). */
+    private static void assertAbsolute(float[] actual, float[] expected, int offset, int n, double tolerance,
+            String context) {
+        double scale = 1;
+        for (int i = offset; i < offset + n; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+        }
+        for (int i = offset; i < offset + n; i++) {
+            assertThat((double) actual[i]).as(context + " at " + i).isCloseTo(expected[i], within(tolerance * scale));
         }
     }
 

@@ -104,4 +104,26 @@ class ScalarKernelsTest {
         SCALAR.squaredRelu(r, 0, 2);
         assertThat(r).containsExactly(0, 9);
     }
+
+    /** Known answers: GELU's tanh form at a few points, soft-capping, and a LayerNorm worked by hand. */
+    @Test
+    void layerNormGeluAndSoftcapFollowTheirDefinitions() {
+        float[] x = {-3f, -1f, 0f, 1f, 3f};
+        SCALAR.gelu(x, 0, x.length);
+        // 0.5 x (1 + tanh(0.7978845608 (x + 0.044715 x^3))), worked in double.
+        assertThat(x).containsExactly(new float[] {-0.00363739f, -0.15880801f, 0f, 0.84119199f, 2.99636261f},
+                within(1e-6f));
+
+        float[] capped = {0f, 30f, -1000f};
+        SCALAR.softcap(capped, 0, 3, 30f);
+        assertThat(capped).containsExactly(new float[] {0f, (float) (30 * Math.tanh(1)), -30f}, within(1e-5f));
+
+        // Mean 2.5, variance 1.25: (x - 2.5) / sqrt(1.25 + eps) * w + b.
+        float[] values = {1f, 2f, 3f, 4f};
+        float[] out = new float[4];
+        SCALAR.layerNorm(out, 0, values, 0, new float[] {1f, 1f, 2f, 2f}, new float[] {0f, 0f, 0f, 10f}, 4, 0f);
+        float inv = (float) (1 / Math.sqrt(1.25));
+        assertThat(out).containsExactly(new float[] {-1.5f * inv, -0.5f * inv, 1.0f * inv, 10f + 3.0f * inv},
+                within(1e-6f));
+    }
 }

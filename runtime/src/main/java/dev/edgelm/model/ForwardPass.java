@@ -33,6 +33,7 @@ public final class ForwardPass {
     private final Kernels kernels;
     private final ComputePool pool;
     private final KvCache cache;
+    /** RoPE angles for every position of the cache, or null for an architecture without RoPE. */
     private final RopeTables rope;
     private final int batchCapacity;
 
@@ -71,8 +72,10 @@ public final class ForwardPass {
         this.pool = Objects.requireNonNull(pool);
         this.cache = cache;
         this.batchCapacity = batchCapacity;
-        this.rope = RopeTables.compute(cache.capacity(), config.ropeDims(), config.ropeBase(), config.ropeScale(),
-                weights.ropeFactors());
+        this.rope = config.architecture().usesRope()
+                ? RopeTables.compute(cache.capacity(), config.ropeDims(), config.ropeBase(), config.ropeScale(),
+                        weights.ropeFactors())
+                : null;
         int b = batchCapacity;
         int dim = config.embeddingLength();
         int maxKv = config.layers().stream().mapToInt(LayerShape::kvHeads).max().orElseThrow();
@@ -154,7 +157,7 @@ public final class ForwardPass {
     private void runBatch(int[] tokens, int from, int n, int position) {
         int dim = config.embeddingLength();
         for (int c = 0; c < n; c++) {
-            embed(tokens[from + c], c * dim);
+            embed(tokens[from + c], position + c, c * dim);
         }
         for (int l = 0; l < config.blockCount(); l++) {
             LayerWeights w = weights.layers().get(l);
@@ -164,11 +167,22 @@ public final class ForwardPass {
         }
     }
 
-    private void embed(int token, int offset) {
-        WeightMatrix e = weights.tokenEmbedding();
-        MemorySegment row = e.data().asSlice(token * e.rowBytes(), e.rowBytes());
-        float[] values = Quantization.dequantize(e.format(), row, 1, e.cols());
-        System.arraycopy(values, 0, residual, offset, e.cols());
+    /** The token's embedding (scaled, for Gemma; plus its position's, for GPT-2) into the residual stream. */
+    private void embed(int token, int position, int offset) {
+        int dim = config.embeddingLength();
+        System.arraycopy(row(weights.tokenEmbedding(), token), 0, residual, offset, dim);
+        if (config.architecture().scaledEmbedding()) {
+            kernels.scale(residual, offset, dim, (float) Math.sqrt(dim));
+        }
+        if (weights.positionEmbedding() != null) {
+            kernels.add(residual, offset, row(weights.positionEmbedding(), position), 0, dim);
+        }
+    }
+
+    /** Row {@code r} of a matrix, dequantized (llama.cpp's get_rows: no activation rounding). */
+    private static float[] row(WeightMatrix m, int r) {
+        MemorySegment row = m.data().asSlice(r * m.rowBytes(), m.rowBytes());
+        return Quantization.dequantize(m.format(), row, 1, m.cols());
     }
 
     private void attentionBlock(int layer, LayerWeights w, LayerShape shape, int n, int position) {
@@ -176,7 +190,7 @@ public final class ForwardPass {
         int qWidth = shape.heads() * config.headDimK();
         int kWidth = shape.kvHeads() * config.headDimK();
         int vWidth = shape.kvHeads() * config.headDimV();
-        QuantizedActivations x = normalize(residual, w.attnNorm(), n, dim);
+        QuantizedActivations x = normalize(residual, w.attnNorm(), w.attnNormBias(), n, dim);
         if (w.fusedQkv()) {
             int width = qWidth + kWidth + vWidth;
             project(w.qkv(), x, n, fusedQkv);
@@ -198,61 +212,85 @@ public final class ForwardPass {
             if (w.keyNorm() != null) {
                 normalizeHeads(keys, c * kWidth, shape.kvHeads(), w.keyNorm());
             }
-            int table = rope.offset(position + c);
-            kernels.rope(queries, c * qWidth, shape.heads(), headDim, config.ropeDims(), rope.cos(), rope.sin(), table,
-                    config.architecture().ropeLayout());
-            kernels.rope(keys, c * kWidth, shape.kvHeads(), headDim, config.ropeDims(), rope.cos(), rope.sin(), table,
-                    config.architecture().ropeLayout());
+            if (rope != null) {
+                int table = rope.offset(position + c);
+                kernels.rope(queries, c * qWidth, shape.heads(), headDim, config.ropeDims(), rope.cos(), rope.sin(),
+                        table, config.architecture().ropeLayout());
+                kernels.rope(keys, c * kWidth, shape.kvHeads(), headDim, config.ropeDims(), rope.cos(), rope.sin(),
+                        table, config.architecture().ropeLayout());
+            }
             cache.store(layer, position + c, keys, c * kWidth, values, c * vWidth);
         }
         attention.run(layer, shape, n, position);
         int attnWidth = shape.heads() * config.headDimV();
         QuantizedActivations a = w.attnSubNorm() != null
-                ? normalize(attended, w.attnSubNorm(), n, attnWidth)
+                ? rmsNormalize(attended, w.attnSubNorm(), n, attnWidth)
                 : quantized(attended, n, attnWidth);
         project(w.attnOutput(), a, n, projected);
+        addToResidual(w.attnPostNorm(), n);
+    }
+
+    /** {@code residual += projected}, each column RMS-normalised first when there is a post-norm (Gemma 2). */
+    private void addToResidual(float[] postNorm, int n) {
+        int dim = config.embeddingLength();
+        if (postNorm != null) {
+            for (int c = 0; c < n; c++) {
+                kernels.rmsNorm(projected, c * dim, projected, c * dim, postNorm, 0, dim, config.normEpsilon());
+            }
+        }
         kernels.add(residual, 0, projected, 0, n * dim);
     }
 
     private void feedForwardBlock(LayerWeights w, LayerShape shape, int n) {
         int dim = config.embeddingLength();
         int ff = shape.feedForwardLength();
-        QuantizedActivations x = normalize(residual, w.ffnNorm(), n, dim);
-        if (w.fusedGateUp()) {
+        // A parallel block (Phi-2) feeds the FFN the attention's normalised input, still in {@link #normed}.
+        QuantizedActivations x = w.ffnNorm() == null
+                ? quantized(normed, n, dim)
+                : normalize(residual, w.ffnNorm(), w.ffnNormBias(), n, dim);
+        if (w.gateFusedIntoUp()) {
             // One product gives [gate | up] per position: split it into the two buffers.
             project(w.up(), x, n, gates);
             for (int c = 0; c < n; c++) {
                 System.arraycopy(gates, c * 2 * ff + ff, ups, c * ff, ff);
                 System.arraycopy(gates, c * 2 * ff, gates, c * ff, ff);
             }
-        } else {
+        } else if (w.gated()) {
             project(w.gate(), x, n, gates);
             project(w.up(), x, n, ups);
+        } else {
+            project(w.up(), x, n, gates);
         }
-        switch (config.architecture().activation()) {
-            case SILU -> kernels.siluMul(gates, 0, ups, 0, n * ff);
-            case SQUARED_RELU -> {
-                kernels.squaredRelu(gates, 0, n * ff);
-                kernels.mul(gates, 0, ups, 0, n * ff);
-            }
+        activate(gates, n * ff);
+        if (w.gated()) {
+            kernels.mul(gates, 0, ups, 0, n * ff);
         }
         QuantizedActivations h = w.ffnSubNorm() != null
-                ? normalize(gates, w.ffnSubNorm(), n, ff)
+                ? rmsNormalize(gates, w.ffnSubNorm(), n, ff)
                 : quantized(gates, n, ff);
         project(w.down(), h, n, projected);
-        kernels.add(residual, 0, projected, 0, n * dim);
+        addToResidual(w.ffnPostNorm(), n);
+    }
+
+    /** The architecture's FFN activation, in place. */
+    private void activate(float[] x, int count) {
+        switch (config.architecture().activation()) {
+            case SILU -> kernels.silu(x, 0, count);
+            case SQUARED_RELU -> kernels.squaredRelu(x, 0, count);
+            case GELU -> kernels.gelu(x, 0, count);
+        }
     }
 
     /** Final norm and output head for columns [first, first + n), logits to {@code out[outOffset ..]}. */
     private void outputHead(int first, int n, float[] out, int outOffset) {
         int dim = config.embeddingLength();
-        for (int c = 0; c < n; c++) {
-            kernels.rmsNorm(normed, c * dim, residual, (first + c) * dim, weights.outputNorm(), 0, dim,
-                    config.normEpsilon());
-        }
-        QuantizedActivations x = quantized(normed, n, dim);
+        QuantizedActivations x = normalize(residual, first * dim, weights.outputNorm(), weights.outputNormBias(), n,
+                dim);
         float[] target = outOffset == 0 ? out : projectedLogits(n);
-        product(weights.output(), x, n, target);
+        project(weights.output(), x, n, target);
+        if (config.finalSoftcap() > 0) {
+            kernels.softcap(target, 0, n * config.vocabularySize(), config.finalSoftcap());
+        }
         if (target != out) {
             System.arraycopy(target, 0, out, outOffset, n * config.vocabularySize());
         }
@@ -267,8 +305,29 @@ public final class ForwardPass {
         return logitScratch;
     }
 
-    /** RMSNorm of {@code n} columns of {@code src} into {@link #normed}, quantized for the next projections. */
-    private QuantizedActivations normalize(float[] src, float[] weight, int n, int length) {
+    /**
+     * The architecture's norm (RMSNorm, or LayerNorm with {@code bias}) of {@code n} columns of {@code src} into
+     * {@link #normed}, quantized for the next projections.
+     */
+    private QuantizedActivations normalize(float[] src, float[] weight, float[] bias, int n, int length) {
+        return normalize(src, 0, weight, bias, n, length);
+    }
+
+    private QuantizedActivations normalize(float[] src, int srcOffset, float[] weight, float[] bias, int n,
+            int length) {
+        for (int c = 0; c < n; c++) {
+            int at = srcOffset + c * length;
+            switch (config.architecture().norm()) {
+                case RMS -> kernels.rmsNorm(normed, c * length, src, at, weight, 0, length, config.normEpsilon());
+                case LAYER -> kernels.layerNorm(normed, c * length, src, at, weight, bias, length,
+                        config.normEpsilon());
+            }
+        }
+        return quantized(normed, n, length);
+    }
+
+    /** RMSNorm whatever the architecture's block norm (sub-norms are always RMS) into {@link #normed}, quantized. */
+    private QuantizedActivations rmsNormalize(float[] src, float[] weight, int n, int length) {
         for (int c = 0; c < n; c++) {
             kernels.rmsNorm(normed, c * length, src, c * length, weight, 0, length, config.normEpsilon());
         }
@@ -319,12 +378,14 @@ public final class ForwardPass {
      */
     private final class AttentionJob implements ComputePool.RangeTask {
         private final float[] scores;
-        private final float scale = (float) (1.0 / Math.sqrt(config.headDimK()));
+        private final float scale = config.attentionScale();
+        private final float softcap = config.attentionSoftcap();
         private int layer;
         private int heads;
         private int groupSize;
         private int n;
         private int position;
+        private int window;
 
         AttentionJob(int scoreCapacity) {
             scores = new float[scoreCapacity];
@@ -336,6 +397,7 @@ public final class ForwardPass {
             this.groupSize = shape.heads() / shape.kvHeads();
             this.n = n;
             this.position = position;
+            this.window = shape.slidingWindow() ? config.slidingWindow() : Integer.MAX_VALUE;
             pool.forEachChunk(heads, 1, this);
         }
 
@@ -350,15 +412,21 @@ public final class ForwardPass {
                 int base = h * cache.capacity();
                 for (int c = 0; c < n; c++) {
                     int last = position + c;
-                    for (int s = 0; s <= last; s++) {
-                        scores[base + s] = scale * cache.keyDot(kernels, layer, kvHead, s, queries,
+                    // A sliding-window layer sees the last `window` positions, this one included.
+                    int first = Math.max(0, last - window + 1);
+                    int count = last - first + 1;
+                    for (int s = first; s <= last; s++) {
+                        scores[base + s - first] = scale * cache.keyDot(kernels, layer, kvHead, s, queries,
                                 c * qWidth + h * headDimK);
                     }
-                    kernels.softmax(scores, base, last + 1);
+                    if (softcap > 0) {
+                        kernels.softcap(scores, base, count, softcap);
+                    }
+                    kernels.softmax(scores, base, count);
                     int out = c * outWidth + h * headDimV;
                     Arrays.fill(attended, out, out + headDimV, 0f);
-                    for (int s = 0; s <= last; s++) {
-                        cache.addValue(kernels, layer, kvHead, s, scores[base + s], attended, out);
+                    for (int s = first; s <= last; s++) {
+                        cache.addValue(kernels, layer, kvHead, s, scores[base + s - first], attended, out);
                     }
                 }
             }

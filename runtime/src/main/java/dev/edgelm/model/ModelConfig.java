@@ -22,7 +22,11 @@ import java.util.List;
  * @param ropeBase         RoPE frequency base ({@code rope.freq_base}, 10000 when absent)
  * @param ropeScale        linear RoPE position scale: positions are multiplied by it (1 / {@code
  *                         rope.scaling.factor}, 1 when absent)
- * @param normEpsilon      the epsilon of every RMSNorm
+ * @param normEpsilon      the epsilon of every norm (RMSNorm or LayerNorm, as the architecture has)
+ * @param attentionScale   the factor of the query-key scores ({@code 1 / sqrt(headDimK)} for all but Gemma 2 27B)
+ * @param attentionSoftcap Gemma 2's soft cap of the attention scores, or 0 for none
+ * @param finalSoftcap     Gemma 2's soft cap of the output logits, or 0 for none
+ * @param slidingWindow    how many positions (the current one included) a sliding-window layer attends to
  */
 public record ModelConfig(
         Architecture architecture,
@@ -35,7 +39,11 @@ public record ModelConfig(
         int ropeDims,
         double ropeBase,
         double ropeScale,
-        float normEpsilon) {
+        float normEpsilon,
+        float attentionScale,
+        float attentionSoftcap,
+        float finalSoftcap,
+        int slidingWindow) {
 
     /**
      * The sizes of one transformer block.
@@ -43,8 +51,9 @@ public record ModelConfig(
      * @param heads             query heads
      * @param kvHeads           key/value heads (fewer than {@code heads} for grouped-query attention)
      * @param feedForwardLength hidden width of the FFN
+     * @param slidingWindow     whether attention looks back only {@link ModelConfig#slidingWindow()} positions
      */
-    public record LayerShape(int heads, int kvHeads, int feedForwardLength) {
+    public record LayerShape(int heads, int kvHeads, int feedForwardLength, boolean slidingWindow) {
         /** Checks the counts. */
         public LayerShape {
             if (heads <= 0 || kvHeads <= 0 || feedForwardLength <= 0 || heads % kvHeads != 0) {
@@ -77,13 +86,14 @@ public record ModelConfig(
         int[] heads = perLayer(source, md, p + "attention.head_count", blockCount, null);
         int[] kvHeads = perLayer(source, md, p + "attention.head_count_kv", blockCount, heads);
         int[] ffn = perLayer(source, md, p + "feed_forward_length", blockCount, null);
+        boolean[] sliding = slidingLayers(md, p, architecture, blockCount);
         List<LayerShape> layers = new ArrayList<>(blockCount);
         for (int l = 0; l < blockCount; l++) {
             if (heads[l] % kvHeads[l] != 0) {
                 throw new GgufFormatException(source, -1, "layer " + l + ": " + heads[l]
                         + " query heads are not a multiple of " + kvHeads[l] + " KV heads");
             }
-            layers.add(new LayerShape(heads[l], kvHeads[l], ffn[l]));
+            layers.add(new LayerShape(heads[l], kvHeads[l], ffn[l], sliding[l]));
         }
         // key_length/value_length are written only when a head is not embedding_length / head_count wide.
         int headDimK = md.getOptionalInt(p + "attention.key_length").orElse(embeddingLength / heads[0]);
@@ -102,11 +112,48 @@ public record ModelConfig(
                     + "' is not supported (EdgeLM supports linear scaling and Llama 3's rope_freqs)");
         }
         double ropeScale = factor == 0f ? 1.0 : 1.0 / factor;
-        float eps = md.getFloat(p + "attention.layer_norm_rms_epsilon");
+        float eps = md.getFloat(p + (architecture.norm() == Architecture.Norm.RMS
+                ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon"));
         int vocabularySize = (int) file.tensor("token_embd.weight").dim(1);
         int contextLength = md.getOptionalInt(p + "context_length").orElse(2048);
+        // Gemma 2 27B scales by the model width per head rather than the head size (llama.cpp follows Google's
+        // config, keyed on the 46 layers of that model).
+        float attentionScale = architecture == Architecture.GEMMA2 && blockCount == 46
+                ? (float) (1 / Math.sqrt((double) embeddingLength / heads[0]))
+                : (float) (1 / Math.sqrt(headDimK));
+        boolean softcaps = architecture == Architecture.GEMMA2;
+        float attentionSoftcap = softcaps ? md.getOptionalFloat(p + "attn_logit_softcapping").orElse(0f) : 0f;
+        float finalSoftcap = softcaps ? md.getOptionalFloat(p + "final_logit_softcapping").orElse(0f) : 0f;
+        int window = md.getOptionalInt(p + "attention.sliding_window").orElse(GEMMA2_DEFAULT_WINDOW);
         return new ModelConfig(architecture, embeddingLength, vocabularySize, contextLength, layers, headDimK,
-                headDimV, ropeDims, ropeBase, ropeScale, eps);
+                headDimV, ropeDims, ropeBase, ropeScale, eps, attentionScale, attentionSoftcap, finalSoftcap,
+                window);
+    }
+
+    /** Gemma 2's window when the file does not say (llama.cpp's default). */
+    private static final int GEMMA2_DEFAULT_WINDOW = 4096;
+
+    /**
+     * Which layers attend through a sliding window: Gemma 2's even layers, as llama.cpp's default pattern of 2
+     * has it, unless {@code attention.sliding_window_pattern} says otherwise (a period, or one flag per layer).
+     */
+    private static boolean[] slidingLayers(GgufMetadata md, String p, Architecture architecture, int blocks) {
+        boolean[] sliding = new boolean[blocks];
+        if (architecture != Architecture.GEMMA2) {
+            return sliding;
+        }
+        String key = p + "attention.sliding_window_pattern";
+        if (md.find(key).orElse(null) instanceof GgufNumericArray flags) {
+            for (int l = 0; l < Math.min(blocks, flags.size()); l++) {
+                sliding[l] = flags.getBoolean(l);
+            }
+            return sliding;
+        }
+        int period = md.getOptionalInt(key).orElse(2);
+        for (int l = 0; l < blocks; l++) {
+            sliding[l] = period == 0 || l % period < period - 1;
+        }
+        return sliding;
     }
 
     /** Number of transformer blocks. */

@@ -17,15 +17,19 @@ import java.util.Optional;
  *
  * @param tokenEmbedding row t is token t's embedding
  * @param layers         the transformer blocks
- * @param outputNorm     RMSNorm weight before the output head
- * @param output         the output head; the token embedding itself when the model ties them
+ * @param positionEmbedding row p is position p's embedding (GPT-2), or null
+ * @param outputNorm     norm weight before the output head
+ * @param outputNormBias its bias (LayerNorm), or null
+ * @param output         the output head; the token embedding itself when the model ties them (its bias: Phi-2)
  * @param ropeFactors    Llama 3's per-pair divisors of the RoPE frequencies ({@code rope_freqs.weight}), or null
  */
 public record ModelWeights(
         WeightMatrix tokenEmbedding,
+        WeightMatrix positionEmbedding,
         List<LayerWeights> layers,
         float[] outputNorm,
-        WeightMatrix output,
+        float[] outputNormBias,
+        Linear output,
         float[] ropeFactors) {
 
     /** Copies the layer list. */
@@ -52,15 +56,18 @@ public record ModelWeights(
             for (int l = 0; l < config.blockCount(); l++) {
                 layers.add(layer(l, config.layers().get(l)));
             }
-            float[] outputNorm = vector("output_norm.weight", dim);
+            WeightMatrix positions = file.findTensor("position_embd.weight").isPresent()
+                    ? matrix("position_embd.weight", dim, config.contextLength())
+                    : null;
             // llama.cpp's bitnet graph always multiplies by the embedding; elsewhere no head means a tied one.
             boolean tiedByArchitecture = config.architecture() == Architecture.BITNET
                     || config.architecture() == Architecture.BITNET_B158;
-            WeightMatrix output = tiedByArchitecture || file.findTensor("output.weight").isEmpty()
-                    ? embedding
-                    : matrix("output.weight", dim, config.vocabularySize());
+            Linear output = tiedByArchitecture || file.findTensor("output.weight").isEmpty()
+                    ? new Linear(embedding, optionalVector("output.bias", config.vocabularySize()), 1f)
+                    : linear("output", dim, config.vocabularySize());
             float[] ropeFactors = optionalVector("rope_freqs.weight", config.ropeDims() / 2);
-            return new ModelWeights(embedding, layers, outputNorm, output, ropeFactors);
+            return new ModelWeights(embedding, positions, layers, vector("output_norm.weight", dim),
+                    optionalVector("output_norm.bias", dim), output, ropeFactors);
         }
 
         private LayerWeights layer(int l, LayerShape shape) {
@@ -71,10 +78,14 @@ public record ModelWeights(
             int v = shape.kvHeads() * config.headDimV();
             int ff = shape.feedForwardLength();
             boolean fusedQkv = file.findTensor(b + "attn_qkv.weight").isPresent();
-            // Phi-3 stores gate and up as one [dim, 2 * ff] tensor named ffn_up, and no ffn_gate.
-            boolean fusedGateUp = file.findTensor(b + "ffn_gate.weight").isEmpty();
+            boolean hasGate = file.findTensor(b + "ffn_gate.weight").isPresent();
+            // Phi-3 stores gate and up as one [dim, 2 * ff] tensor named ffn_up, and no ffn_gate; Phi-2 and GPT-2
+            // have no gate at all.
+            boolean gateInUp = !hasGate && file.tensor(b + "ffn_up.weight").dim(1) == 2L * ff;
+            boolean parallel = config.architecture().block() == Architecture.Block.PARALLEL;
             return new LayerWeights(
                     vector(b + "attn_norm.weight", dim),
+                    optionalVector(b + "attn_norm.bias", dim),
                     fusedQkv ? null : linear(b + "attn_q", dim, q),
                     fusedQkv ? null : linear(b + "attn_k", dim, k),
                     fusedQkv ? null : linear(b + "attn_v", dim, v),
@@ -83,11 +94,15 @@ public record ModelWeights(
                     optionalVector(b + "attn_k_norm.weight", config.headDimK()),
                     optionalVector(b + "attn_sub_norm.weight", dim),
                     linear(b + "attn_output", shape.heads() * config.headDimV(), dim),
-                    vector(b + "ffn_norm.weight", dim),
-                    fusedGateUp ? null : linear(b + "ffn_gate", dim, ff),
-                    linear(b + "ffn_up", dim, fusedGateUp ? 2 * ff : ff),
+                    optionalVector(b + "post_attention_norm.weight", dim),
+                    parallel ? null : vector(b + "ffn_norm.weight", dim),
+                    optionalVector(b + "ffn_norm.bias", dim),
+                    hasGate ? linear(b + "ffn_gate", dim, ff) : null,
+                    linear(b + "ffn_up", dim, gateInUp ? 2 * ff : ff),
+                    gateInUp,
                     optionalVector(b + "ffn_sub_norm.weight", ff),
-                    linear(b + "ffn_down", ff, dim));
+                    linear(b + "ffn_down", ff, dim),
+                    optionalVector(b + "post_ffw_norm.weight", dim));
         }
 
         /** {@code NAME.weight} with its optional {@code NAME.bias} and {@code NAME.scale}. */
