@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = EdgeLmCommand.Version.class,
         description = "Run small language models on edge devices.",
-        subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class, PerplexityCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class EdgeLmCommand {
 
     @Option(names = CommandRunner.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
