@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,8 +38,15 @@ final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL.gguf", description = "The model.")
+    Path model;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
+            description = "Context length; 0 for the model's, up to 4096 (default: ${DEFAULT-VALUE}).")
+    int contextLength;
+
     @Mixin
-    ModelOptions modelOptions;
+    ComputeOptions compute;
 
     @Mixin
     SamplingOptions samplingOptions;
@@ -55,14 +63,14 @@ final class ChatCommand implements Callable<Integer> {
         SamplingParams sampling = samplingOptions.params(spec, 0);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model model = Model.open(modelOptions.model); ComputePool pool = modelOptions.computePool(spec)) {
-            ChatTemplateChoice choice = ChatTemplates.fromGguf(model.gguf().metadata());
+        try (Model m = Model.open(model); ComputePool pool = new ComputePool(compute.threadCount())) {
+            ChatTemplateChoice choice = ChatTemplates.fromGguf(m.gguf().metadata());
             choice.warning().ifPresent(w -> err.println("edgelm chat: " + w));
-            Session session = new Session(model.newSequence(Kernels.get(), pool,
-                    modelOptions.contextOptions(spec)), model.tokenizer());
-            Conversation conversation = new Conversation(session, model.tokenizer(), choice.template(), system);
+            Session session = new Session(m.newSequence(Kernels.get(), pool,
+                    compute.context(contextLength)), m.tokenizer());
+            Conversation conversation = new Conversation(session, m.tokenizer(), choice.template(), system);
             err.printf(Locale.ROOT, "edgelm chat: %s, template %s, context %d; /exit or end of input to quit%n",
-                    modelOptions.model.getFileName(), choice.template().name(), session.contextLength());
+                    model.getFileName(), choice.template().name(), session.contextLength());
             err.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = prompt(err, in); line != null && !line.equals("/exit"); line = prompt(err, in)) {
