@@ -17,10 +17,10 @@ import dev.edgelm.model.Model;
 import dev.edgelm.testbench.fixtures.FixtureGenerator;
 import dev.edgelm.testbench.fixtures.FixtureTokenizer;
 import dev.edgelm.testbench.fixtures.ModelLayout;
-import dev.edgelm.testbench.fixtures.ShapePreset;
 import dev.edgelm.testbench.fixtures.TypeMix;
 import dev.edgelm.testbench.peer.Distributions;
 import dev.edgelm.testbench.peer.LlamaCppPeer;
+import dev.edgelm.testbench.reference.TestShapes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +37,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * EdgeLM's runtime against llama.cpp on the same files: for every architecture and weight type, the top-5
+ * EdgeLM's runtime against llama.cpp on the same files (at {@link TestShapes}, which make Gemma 2's window slide
+ * and OpenELM's head counts differ between layers): for every architecture and weight type, the top-5
  * next-token log-probabilities after a prompt agree within {@value #LOGPROB_TOLERANCE}, and greedy continuations of
  * {@value #GREEDY_TOKENS} tokens agree.
  *
@@ -101,7 +102,7 @@ class InferenceConformanceTest {
         }
         cases.add(new Case("llama", "Q4_0"));
         cases.add(new Case("llama", "Q4_K_M"));
-        for (String arch : List.of("qwen2", "qwen3", "phi3", "openelm")) {
+        for (String arch : List.of("qwen2", "qwen3", "phi3", "openelm", "gemma", "gemma2", "phi2", "gpt2")) {
             // F16 is the float case; Q8_0 and Q4_K_M the two usual quantized mixes.
             for (String types : List.of("F16", "Q8_0", "Q4_K_M")) {
                 cases.add(new Case(arch, types));
@@ -129,7 +130,7 @@ class InferenceConformanceTest {
         for (Case c : cases) {
             Path file = dir.resolve(c.fileName());
             FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of(c.architecture()),
-                    ShapePreset.TINY.shape(), TypeMix.parse(c.types()), FixtureTokenizer.builtin(LEARNED_TOKENS),
+                    TestShapes.forArchitecture(c.architecture()), TypeMix.parse(c.types()), FixtureTokenizer.builtin(LEARNED_TOKENS),
                     FixtureGenerator.Weights.RANDOM, 7), file);
             List<Map<String, Object>> fileRequests = new ArrayList<>(List.of(
                     Map.of("mode", "logits", "tokens", boxed(LOGITS_PROMPT), "top_k", 5, "kv_type", "f32",

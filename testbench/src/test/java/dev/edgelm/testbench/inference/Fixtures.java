@@ -3,6 +3,7 @@ package dev.edgelm.testbench.inference;
 import dev.edgelm.testbench.fixtures.FixtureGenerator;
 import dev.edgelm.testbench.fixtures.FixtureTokenizer;
 import dev.edgelm.testbench.fixtures.ModelLayout;
+import dev.edgelm.testbench.fixtures.ModelShape;
 import dev.edgelm.testbench.fixtures.ShapePreset;
 import dev.edgelm.testbench.fixtures.TypeMix;
 import java.io.IOException;
@@ -17,9 +18,14 @@ final class Fixtures {
 
     /** Writes a tiny {@code architecture} model of {@code types} into {@code dir} and returns its path. */
     static Path tiny(Path dir, String architecture, String types) {
+        return tiny(dir, architecture, types, ShapePreset.TINY.shape());
+    }
+
+    /** As {@link #tiny(Path, String, String)}, at {@code shape}. */
+    static Path tiny(Path dir, String architecture, String types, ModelShape shape) {
         Path file = dir.resolve(architecture + "-" + types + ".gguf");
         try {
-            FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of(architecture), ShapePreset.TINY.shape(),
+            FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of(architecture), shape,
                     TypeMix.parse(types), FixtureTokenizer.builtin(1024), FixtureGenerator.Weights.RANDOM, 11), file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -12,6 +12,7 @@ import dev.edgelm.testbench.fixtures.ModelLayout;
 import dev.edgelm.testbench.fixtures.ModelShape;
 import dev.edgelm.testbench.fixtures.ShapePreset;
 import dev.edgelm.testbench.fixtures.TypeMix;
+import dev.edgelm.testbench.peer.Distributions;
 import dev.edgelm.testbench.peer.LlamaCppPeer;
 import dev.edgelm.testbench.reference.ReferenceModel.FeedForward;
 import dev.edgelm.testbench.reference.ReferenceModel.Rounding;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -89,7 +89,7 @@ class ReferenceModelTest {
     @ParameterizedTest(name = "{0}")
     @FieldSource("SWIGLU")
     void f32SwiGluMatchesLlamaCppToFloat32Precision(String arch) throws IOException {
-        Agreement exact = agreement(runLlamaCpp(arch, shapeFor(arch), "F32"), Rounding.EXACT);
+        Agreement exact = agreement(runLlamaCpp(arch, TestShapes.forArchitecture(arch), "F32"), Rounding.EXACT);
         assertThat(exact.config().feedForward()).isEqualTo(FeedForward.SWIGLU);
         assertTight(exact, FLOAT32_TOLERANCE);
     }
@@ -101,7 +101,7 @@ class ReferenceModelTest {
     @ParameterizedTest(name = "{0}")
     @FieldSource("GELU")
     void f32GeluMatchesLlamaCppWithItsGeluTable(String arch) throws IOException {
-        PeerRun run = runLlamaCpp(arch, shapeFor(arch), "F32");
+        PeerRun run = runLlamaCpp(arch, TestShapes.forArchitecture(arch), "F32");
         Agreement exact = agreement(run, Rounding.EXACT);
         assertThat(exact.config().feedForward()).isNotEqualTo(FeedForward.SWIGLU);
         assertTight(exact, GELU_TABLE_TOLERANCE);
@@ -115,7 +115,8 @@ class ReferenceModelTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("architectures")
     void f16MatchesLlamaCpp(String arch) throws IOException {
-        assertTight(agreement(runLlamaCpp(arch, shapeFor(arch), "F16"), Rounding.EXACT), F16_TOLERANCE);
+        assertTight(agreement(runLlamaCpp(arch, TestShapes.forArchitecture(arch), "F16"), Rounding.EXACT),
+                F16_TOLERANCE);
     }
 
     /** TINY is tied and has no rope_freqs: this covers a separate output.weight and Llama 3's RoPE factors. */
@@ -163,26 +164,6 @@ class ReferenceModelTest {
             assertThatThrownBy(() -> model.logits(new int[] {model.config().vocab()}))
                     .isInstanceOf(IllegalArgumentException.class);
         }
-    }
-
-    /**
-     * The TINY preset, except where it would leave an architecture's special step untested: gemma2 gets a window
-     * of 8 (TINY's 128 never slides on these prompts) and soft-caps small enough for tanh to bend (TINY's 50 and
-     * 30 are near-linear on scores and logits of size ~1); openelm gets 8 heads over 4 KV heads, so that its
-     * per-block head counts differ (4 and 8) as well as its FFN widths (512 and 768).
-     */
-    private static ModelShape shapeFor(String arch) {
-        ModelShape t = ShapePreset.TINY.shape();
-        return switch (arch) {
-            case "gemma2" -> new ModelShape(t.embeddingLength(), t.blockCount(), t.headCount(), t.headCountKv(),
-                    t.headDim(), t.feedForwardLength(), t.vocabSize(), t.contextLength(), t.ropeBase(),
-                    t.normEpsilon(), t.tiedEmbeddings(), null, t.partialRotaryDim(), 8, 1.5f, 3f);
-            case "openelm" -> new ModelShape(t.embeddingLength(), t.blockCount(), 8, 4, t.headDim(),
-                    t.feedForwardLength(), t.vocabSize(), t.contextLength(), t.ropeBase(), t.normEpsilon(),
-                    t.tiedEmbeddings(), null, t.partialRotaryDim(), t.slidingWindow(), t.attnLogitSoftcap(),
-                    t.finalLogitSoftcap());
-            default -> t;
-        };
     }
 
     /** The log-probabilities agree within {@code tolerance} everywhere, and so do the top-5 ids. */
@@ -256,10 +237,11 @@ class ReferenceModelTest {
                 JsonNode answer = run.answers().get(p);
                 JsonNode peerLogits = answer.path("next").path("logits");
                 assertThat(peerLogits.size()).isEqualTo(vocab);
-                double[] theirs = logSoftmax(IntStream.range(0, vocab).mapToDouble(i -> peerLogits.get(i).asDouble())
+                double[] theirs = Distributions.logSoftmax(IntStream.range(0, vocab)
+                        .mapToDouble(i -> peerLogits.get(i).asDouble())
                         .toArray());
                 double[][] ours = Arrays.stream(model.logitsAtEveryPosition(prompt))
-                        .map(ReferenceModelTest::logSoftmax).toArray(double[][]::new);
+                        .map(Distributions::logSoftmax).toArray(double[][]::new);
                 double[] next = ours[prompt.length - 1];
 
                 JsonNode peerPrompt = answer.path("prompt_logprobs");
@@ -268,8 +250,8 @@ class ReferenceModelTest {
                     double theirLogprob = peerPrompt.get(i).path("logprob").asDouble();
                     maxPrompt = Math.max(maxPrompt, Math.abs(ours[i][prompt[i + 1]] - theirLogprob));
                 }
-                int[] ourTop = topK(next, 5);
-                int[] theirTop = topK(theirs, 5);
+                int[] ourTop = Distributions.topK(next, 5);
+                int[] theirTop = Distributions.topK(theirs, 5);
                 for (int t : ourTop) {
                     maxTopK = Math.max(maxTopK, Math.abs(next[t] - theirs[t]));
                 }
@@ -292,24 +274,5 @@ class ReferenceModelTest {
                     rounding, maxTopK, maxVocab, maxPrompt, topKMismatches);
             return new Agreement(model.config(), maxTopK, maxVocab, maxPrompt, topKMismatches, topOneMismatches);
         }
-    }
-
-    private static double[] logSoftmax(float[] logits) {
-        return logSoftmax(IntStream.range(0, logits.length).mapToDouble(i -> logits[i]).toArray());
-    }
-
-    /** Log-softmax in double: {@code x - max - log(sum(exp(x - max)))}, as llama-run.mjs computes it. */
-    private static double[] logSoftmax(double[] x) {
-        double max = Arrays.stream(x).max().orElseThrow();
-        double sum = Arrays.stream(x).map(v -> Math.exp(v - max)).sum();
-        double lse = max + Math.log(sum);
-        return Arrays.stream(x).map(v -> v - lse).toArray();
-    }
-
-    /** The k highest ids, ties ordered by id (llama-run.mjs's order). */
-    private static int[] topK(double[] x, int k) {
-        return IntStream.range(0, x.length).boxed()
-                .sorted(Comparator.<Integer>comparingDouble(i -> -x[i]).thenComparingInt(i -> i))
-                .limit(k).mapToInt(Integer::intValue).toArray();
     }
 }
