@@ -24,7 +24,8 @@ public final class KernelProvider {
     private static final Kernels INSTANCE = VECTOR_BITS == 0 ? new ScalarKernels() : new VectorKernels();
 
     static {
-        LOG.log(Level.INFO, "EdgeLM kernels: {0} ({1})", INSTANCE.name(), reason());
+        // DEBUG: a command's output must not carry a log line; `edgelm bench` reports the kernels it ran.
+        LOG.log(Level.DEBUG, "EdgeLM kernels: {0} ({1})", INSTANCE.name(), reason());
     }
 
     private KernelProvider() {}
