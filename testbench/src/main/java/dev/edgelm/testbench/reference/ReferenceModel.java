@@ -42,13 +42,14 @@ public final class ReferenceModel {
         /** None: the exact float32 maths of the dequantized model, GELU included. */
         EXACT,
         /**
-         * Two of llama.cpp's CPU backend, on every platform. Before a projection whose weight is Q8_0, the input
-         * vector is rounded through Q8_0, which llama.cpp converts it to for the integer dot product. GELU is
-         * llama.cpp's table lookup ({@code GGML_GELU_FP16}): input rounded to f16, result rounded to f16, up to
-         * ~1e-3 relative error.
+         * Two of llama.cpp's CPU backend, on every platform. Before a projection with quantized weights, the input
+         * vector is rounded through the 8-bit format llama.cpp converts it to for the integer dot product (its
+         * {@code vec_dot_type}): Q8_0 for the 32-value formats and I2_S (Q4_1 and Q5_1 take Q8_1, whose values
+         * are Q8_0's), Q8_K for the K-quants and the ternary formats. GELU is llama.cpp's table lookup
+         * ({@code GGML_GELU_FP16}): input rounded to f16, result rounded to f16, up to ~1e-3 relative error.
          *
          * <p>Not mimicked: llama.cpp's x86 build also rounds the input of F16 projections to f16 (its ARM build
-         * does not), and the inputs of other quantized types to their own activation formats. Rounding to f16
+         * does not). Rounding to f16
          * turns the float32 summation-order noise between the two implementations into whole-ulp flips, so even
          * mimicked it only halved the F16 gap (measured), while Q8_0's coarse steps rarely flip.
          */
@@ -607,8 +608,8 @@ public final class ReferenceModel {
 
     /** {@code y[o] = sum_i w[o * in + i] * x[i] + bias[o]} for a ggml {@code [in, out]} weight. */
     private float[] linear(Linear m, float[] x) {
-        if (rounding == Rounding.LLAMA_CPP && m.format() == BlockFormat.Q8_0) {
-            x = roundThroughQ8(x);
+        if (rounding == Rounding.LLAMA_CPP) {
+            x = roundThroughActivationFormat(m.format(), x);
         }
         float[] y = new float[m.out()];
         for (int o = 0; o < m.out(); o++) {
@@ -620,12 +621,23 @@ public final class ReferenceModel {
         return y;
     }
 
-    /** Quantizes {@code x} to Q8_0 blocks and back: the activation error llama.cpp's Q8_0 matmul introduces. */
-    private static float[] roundThroughQ8(float[] x) {
+    /**
+     * Quantizes {@code x} to the activation format llama.cpp pairs with {@code weights} and back: the activation
+     * error its integer matmul introduces. Float weights leave {@code x} alone.
+     */
+    private static float[] roundThroughActivationFormat(BlockFormat weights, float[] x) {
+        BlockFormat activations = switch (weights) {
+            case F32, F16, BF16 -> null;
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, I2_S -> BlockFormat.Q8_0;
+            case Q4_K, Q5_K, Q6_K, Q8_K, TQ1_0, TQ2_0 -> BlockFormat.Q8_K;
+        };
+        if (activations == null) {
+            return x;
+        }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment blocks = arena.allocate(Quantization.tensorBytes(BlockFormat.Q8_0, 1, x.length));
-            Quantization.quantize(BlockFormat.Q8_0, x, x.length, blocks);
-            return Quantization.dequantize(BlockFormat.Q8_0, blocks, 1, x.length);
+            MemorySegment blocks = arena.allocate(Quantization.tensorBytes(activations, 1, x.length));
+            Quantization.quantize(activations, x, x.length, blocks);
+            return Quantization.dequantize(activations, blocks, 1, x.length);
         }
     }
 
