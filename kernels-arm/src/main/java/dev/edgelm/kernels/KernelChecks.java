@@ -55,4 +55,13 @@ final class KernelChecks {
     static float inverseStdDev(double sumSquaredDeviations, int n, float eps) {
         return (float) (1.0 / Math.sqrt(sumSquaredDeviations / n + eps));
     }
+
+    /** Checks a run of n values in Q8_0 blocks of 32: n a multiple of 32, codes and scales in range. */
+    static void q8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, int n) {
+        if (n % 32 != 0) {
+            throw new IllegalArgumentException("Q8_0 values come in blocks of 32, got " + n);
+        }
+        Objects.checkFromIndexSize(codesOffset, n, codes.length);
+        Objects.checkFromIndexSize(scalesOffset, n / 32, scales.length);
+    }
 }

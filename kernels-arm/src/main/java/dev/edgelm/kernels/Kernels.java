@@ -73,6 +73,18 @@ public interface Kernels {
     /** {@code y[yOffset + i] += alpha * f16(x[xOffset + i])}: attention's weighted sum of F16 values. */
     void axpyF16(float alpha, short[] x, int xOffset, float[] y, int yOffset, int n);
 
+    /**
+     * {@code sum scale(i) * codes[codesOffset + i] * b[bOffset + i]} over n values in Q8_0 blocks of 32 (one scale
+     * per block at {@code scales[scalesOffset + i / 32]}): attention scores over a Q8_0 cache.
+     *
+     * @throws IllegalArgumentException if {@code n} is not a multiple of 32
+     */
+    float dotQ8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] b, int bOffset, int n);
+
+    /** {@code y[yOffset + i] += alpha * scale(i) * codes[codesOffset + i]}: the weighted sum of Q8_0 cached values. */
+    void axpyQ8_0(float alpha, byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] y,
+            int yOffset, int n);
+
     /** {@code dst[dstOffset + i] += src[srcOffset + i]} (residual connections). */
     void add(float[] dst, int dstOffset, float[] src, int srcOffset, int n);
 

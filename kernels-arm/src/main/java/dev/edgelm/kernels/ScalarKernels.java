@@ -14,6 +14,7 @@ import java.util.Objects;
  * kernels' integer arithmetic exactly.
  */
 public final class ScalarKernels implements Kernels {
+    private static final int Q8_0_BLOCK = 32;
 
     /** Values decoded at a time: one Q8_K block, or a run of float values. */
     private static final int CHUNK = QuantizedActivations.QK_BLOCK;
@@ -188,6 +189,35 @@ public final class ScalarKernels implements Kernels {
             sum += x[offset + i];
         }
         scale(x, offset, n, 1 / sum);
+    }
+
+    @Override
+    public float dotQ8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] b, int bOffset,
+            int n) {
+        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
+        Objects.checkFromIndexSize(bOffset, n, b.length);
+        float sum = 0;
+        for (int block = 0; block < n / Q8_0_BLOCK; block++) {
+            float blockSum = 0;
+            for (int j = block * Q8_0_BLOCK; j < (block + 1) * Q8_0_BLOCK; j++) {
+                blockSum += codes[codesOffset + j] * b[bOffset + j];
+            }
+            sum += scales[scalesOffset + block] * blockSum;
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpyQ8_0(float alpha, byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] y,
+            int yOffset, int n) {
+        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
+        Objects.checkFromIndexSize(yOffset, n, y.length);
+        for (int block = 0; block < n / Q8_0_BLOCK; block++) {
+            float a = alpha * scales[scalesOffset + block];
+            for (int j = block * Q8_0_BLOCK; j < (block + 1) * Q8_0_BLOCK; j++) {
+                y[yOffset + j] += a * codes[codesOffset + j];
+            }
+        }
     }
 
     @Override

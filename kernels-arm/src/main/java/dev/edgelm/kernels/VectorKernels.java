@@ -597,6 +597,19 @@ final class VectorKernels implements Kernels {
         scale(x, offset, n, 1 / total);
     }
 
+    // The Q8_0 cache trades speed for memory; its loops stay scalar until attention over long contexts needs more.
+    @Override
+    public float dotQ8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] b, int bOffset,
+            int n) {
+        return reference.dotQ8_0(codes, codesOffset, scales, scalesOffset, b, bOffset, n);
+    }
+
+    @Override
+    public void axpyQ8_0(float alpha, byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] y,
+            int yOffset, int n) {
+        reference.axpyQ8_0(alpha, codes, codesOffset, scales, scalesOffset, y, yOffset, n);
+    }
+
     @Override
     public void layerNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias, int n,
             float eps) {

@@ -126,4 +126,27 @@ class ScalarKernelsTest {
         assertThat(out).containsExactly(new float[] {-1.5f * inv, -0.5f * inv, 1.0f * inv, 10f + 3.0f * inv},
                 within(1e-6f));
     }
+
+    /** The Q8_0 cache kernels are the dot and weighted sum of the decoded values, scale times code. */
+    @Test
+    void q8_0CacheKernelsDecodeScaleTimesCode() {
+        SplittableRandom random = new SplittableRandom(seed(950));
+        byte[] codes = new byte[3 + 64];
+        float[] scales = {0f, 0.5f, 0.25f};
+        float[] b = new float[64];
+        double expected = 0;
+        for (int i = 0; i < 64; i++) {
+            codes[3 + i] = (byte) random.nextInt(-128, 128);
+            b[i] = (float) random.nextGaussian();
+            expected += scales[1 + i / 32] * codes[3 + i] * (double) b[i];
+        }
+        assertThat((double) SCALAR.dotQ8_0(codes, 3, scales, 1, b, 0, 64)).isCloseTo(expected, within(1e-3));
+        float[] y = new float[64];
+        SCALAR.axpyQ8_0(2f, codes, 3, scales, 1, y, 0, 64);
+        for (int i = 0; i < 64; i++) {
+            assertThat(y[i]).isEqualTo(2f * scales[1 + i / 32] * codes[3 + i]);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SCALAR.dotQ8_0(codes, 0, scales, 0, b, 0, 40))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocks of 32");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.edgelm.model;
 
 import dev.edgelm.kernels.Kernels;
+import dev.edgelm.kernels.quant.ActivationQuantizer;
 import dev.edgelm.kernels.quant.HalfFloats;
 
 /**
@@ -11,7 +12,7 @@ import dev.edgelm.kernels.quant.HalfFloats;
  * query against all earlier keys reads memory in order. Not thread-safe for writes; any number of threads may read
  * distinct heads while nothing is stored.
  */
-public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache {
+public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache, KvCache.Q8Cache {
     private final int capacity;
     private final int headDimK;
     private final int headDimV;
@@ -30,13 +31,15 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache 
     /**
      * An empty cache of {@code capacity} positions for {@code config}'s layers.
      *
-     * @throws IllegalArgumentException if {@code capacity} is not positive
+     * @throws IllegalArgumentException if {@code capacity} is not positive, or a Q8_0 cache is asked for a model
+     *     whose head sizes are not multiples of 32
      * @throws OutOfMemoryError if the heap cannot hold it
      */
     public static KvCache allocate(KvCacheType type, ModelConfig config, int capacity) {
         return switch (type) {
             case F16 -> new F16Cache(config, capacity);
             case F32 -> new F32Cache(config, capacity);
+            case Q8_0 -> new Q8Cache(config, capacity);
         };
     }
 
@@ -46,7 +49,12 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache 
         for (ModelConfig.LayerShape layer : config.layers()) {
             perPosition += (long) layer.kvHeads() * (config.headDimK() + config.headDimV());
         }
-        return perPosition * capacity * (type == KvCacheType.F16 ? Short.BYTES : Float.BYTES);
+        long values = perPosition * capacity;
+        return switch (type) {
+            case F16 -> values * Short.BYTES;
+            case F32 -> values * Float.BYTES;
+            case Q8_0 -> values + values / Q8Cache.BLOCK * Float.BYTES;
+        };
     }
 
     /** The positions it holds. */
@@ -197,6 +205,70 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache 
         public void addValue(Kernels kernels, int layer, int kvHead, int position, float weight, float[] out,
                 int outOffset) {
             kernels.axpy(weight, values[layer], valueIndex(kvHead, position), out, outOffset, headDimV());
+        }
+    }
+
+    /** Q8_0 storage: a byte code per value and a scale per 32, quantized on store as llama.cpp's q8_0 cache is. */
+    static final class Q8Cache extends KvCache {
+        static final int BLOCK = ActivationQuantizer.Q8_0_BLOCK;
+        private final byte[][] keys;
+        private final float[][] keyScales;
+        private final byte[][] values;
+        private final float[][] valueScales;
+
+        Q8Cache(ModelConfig config, int capacity) {
+            super(config, capacity);
+            if (headDimK() % BLOCK != 0 || headDimV() % BLOCK != 0) {
+                throw new IllegalArgumentException("a q8_0 KV cache needs head sizes that are multiples of " + BLOCK
+                        + ", this model's are " + headDimK() + " and " + headDimV() + " (use f16)");
+            }
+            keys = new byte[layers()][];
+            keyScales = new float[layers()][];
+            values = new byte[layers()][];
+            valueScales = new float[layers()][];
+            for (int l = 0; l < layers(); l++) {
+                keys[l] = new byte[keysPerLayer(l)];
+                keyScales[l] = new float[keysPerLayer(l) / BLOCK];
+                values[l] = new byte[valuesPerLayer(l)];
+                valueScales[l] = new float[valuesPerLayer(l) / BLOCK];
+            }
+        }
+
+        @Override
+        public KvCacheType type() {
+            return KvCacheType.Q8_0;
+        }
+
+        @Override
+        public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
+            checkPosition(position);
+            for (int h = 0; h < kvHeads(layer); h++) {
+                quantize(k, kOffset + h * headDimK(), keys[layer], keyScales[layer], keyIndex(h, position),
+                        headDimK());
+                quantize(v, vOffset + h * headDimV(), values[layer], valueScales[layer], valueIndex(h, position),
+                        headDimV());
+            }
+        }
+
+        private static void quantize(float[] src, int srcOffset, byte[] codes, float[] scales, int index, int n) {
+            for (int b = 0; b < n; b += BLOCK) {
+                scales[(index + b) / BLOCK] = ActivationQuantizer.quantizeQ8_0(src, srcOffset + b, codes, index + b);
+            }
+        }
+
+        @Override
+        public float keyDot(Kernels kernels, int layer, int kvHead, int position, float[] query, int queryOffset) {
+            int index = keyIndex(kvHead, position);
+            return kernels.dotQ8_0(keys[layer], index, keyScales[layer], index / BLOCK, query, queryOffset,
+                    headDimK());
+        }
+
+        @Override
+        public void addValue(Kernels kernels, int layer, int kvHead, int position, float weight, float[] out,
+                int outOffset) {
+            int index = valueIndex(kvHead, position);
+            kernels.axpyQ8_0(weight, values[layer], index, valueScales[layer], index / BLOCK, out, outOffset,
+                    headDimV());
         }
     }
 }

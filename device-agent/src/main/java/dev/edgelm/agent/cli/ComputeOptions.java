@@ -18,7 +18,7 @@ final class ComputeOptions {
     CommandSpec command;
 
     @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
-            description = "KV cache type: f16 or f32 (default: ${DEFAULT-VALUE}).")
+            description = "KV cache type: f16, f32 or q8_0 (default: ${DEFAULT-VALUE}).")
     String kvType;
 
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "" + ContextOptions.DEFAULT_BATCH,

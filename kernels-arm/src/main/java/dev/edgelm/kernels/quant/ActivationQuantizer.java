@@ -25,9 +25,23 @@ public final class ActivationQuantizer {
         float d = BlockStats.maxAbs(x, offset, Q8_0_BLOCK) / 127;
         float id = BlockStats.inverseOrZero(d);
         for (int j = 0; j < Q8_0_BLOCK; j++) {
-            codes[codesOffset + j] = (byte) CRounding.truncate(CRounding.roundHalfAway(x[offset + j] * id));
+            codes[codesOffset + j] = q8_0Code(x[offset + j], id);
         }
         return HalfFloats.fromF16(HalfFloats.toF16(d));
+    }
+
+    /** As {@link #quantizeQ8_0(float[], int, short[], int)}, into bytes (a Q8_0 KV cache stores them so). */
+    public static float quantizeQ8_0(float[] x, int offset, byte[] codes, int codesOffset) {
+        float d = BlockStats.maxAbs(x, offset, Q8_0_BLOCK) / 127;
+        float id = BlockStats.inverseOrZero(d);
+        for (int j = 0; j < Q8_0_BLOCK; j++) {
+            codes[codesOffset + j] = (byte) q8_0Code(x[offset + j], id);
+        }
+        return HalfFloats.fromF16(HalfFloats.toF16(d));
+    }
+
+    private static byte q8_0Code(float x, float inverseScale) {
+        return (byte) CRounding.truncate(CRounding.roundHalfAway(x * inverseScale));
     }
 
     /**

@@ -121,6 +121,24 @@ class ForwardPassTest {
         }
     }
 
+    /** The F16 and Q8_0 caches round keys and values; the distribution moves within the llama.cpp tolerance. */
+    @ParameterizedTest
+    @ValueSource(strings = {"F16", "Q8_0"})
+    void roundingCachesStayCloseToTheF32Cache(String cache) throws IOException {
+        try (Model model = Model.open(Fixtures.tiny(dir, "qwen2", "pure-F32")); ComputePool pool = new ComputePool(2)) {
+            double[] exact = Distributions.logSoftmax(logits(model, pool, options(16, KvCacheType.F32)));
+            double[] rounded = Distributions.logSoftmax(logits(model, pool, options(16, KvCacheType.valueOf(cache))));
+            double worst = 0;
+            for (int t : Distributions.topK(exact, 5)) {
+                worst = Math.max(worst, Math.abs(rounded[t] - exact[t]));
+            }
+            System.out.printf("ForwardPassTest %s cache: top-5 max |logprob difference| from F32 %.2g%n", cache, worst);
+            assertThat(worst).isLessThan(0.05);
+            assertThat(worst).as("the cache must round something").isGreaterThan(0);
+            assertThat(Distributions.topK(rounded, 1)).isEqualTo(Distributions.topK(exact, 1));
+        }
+    }
+
     /** Every row is computed by one thread with the same code, so the thread count changes nothing. */
     @ParameterizedTest
     @ValueSource(strings = {"Q4_K_M", "pure-TQ2_0", "pure-Q5_1"})
