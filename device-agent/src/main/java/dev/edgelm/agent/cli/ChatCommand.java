@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,12 +37,8 @@ final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL.gguf", description = "The model.")
-    Path model;
-
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
-            description = "Context length; 0 for the model's, up to 4096 (default: ${DEFAULT-VALUE}).")
-    int contextLength;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Mixin
     ComputeOptions compute;
@@ -63,14 +58,14 @@ final class ChatCommand implements Callable<Integer> {
         SamplingParams sampling = samplingOptions.params(spec, 0);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model m = Model.open(model); ComputePool pool = new ComputePool(compute.threadCount())) {
+        try (Model m = Model.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
             ChatTemplateChoice choice = ChatTemplates.fromGguf(m.gguf().metadata());
             choice.warning().ifPresent(w -> err.println("edgelm chat: " + w));
             Session session = new Session(m.newSequence(Kernels.get(), pool,
-                    compute.context(contextLength)), m.tokenizer());
+                    compute.context(modelOptions.contextLength)), m.tokenizer());
             Conversation conversation = new Conversation(session, m.tokenizer(), choice.template(), system);
             err.printf(Locale.ROOT, "edgelm chat: %s, template %s, context %d; /exit or end of input to quit%n",
-                    model.getFileName(), choice.template().name(), session.contextLength());
+                    modelOptions.model.getFileName(), choice.template().name(), session.contextLength());
             err.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = prompt(err, in); line != null && !line.equals("/exit"); line = prompt(err, in)) {

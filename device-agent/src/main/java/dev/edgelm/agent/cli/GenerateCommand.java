@@ -48,12 +48,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL.gguf", description = "The model.")
-    Path model;
-
-    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
-            description = "Context length; 0 for the model's, up to 4096 (default: ${DEFAULT-VALUE}).")
-    int contextLength;
+    @Mixin
+    ModelOptions modelOptions;
 
     @Mixin
     ComputeOptions compute;
@@ -95,9 +91,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--system needs --chat");
         }
         SamplingParams sampling = samplingOptions.params(spec, topLogprobs);
-        ContextOptions options = compute.context(contextLength);
+        ContextOptions options = compute.context(modelOptions.contextLength);
         PrintWriter out = spec.commandLine().getOut();
-        try (Model m = Model.open(model); ComputePool pool = new ComputePool(compute.threadCount())) {
+        try (Model m = Model.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
             Tokenizer tokenizer = m.tokenizer();
             int[] promptTokens = chat ? chatTokens(m, text) : promptTokens(tokenizer, text);
             Session session = new Session(m.newSequence(Kernels.get(), pool, options), tokenizer);
