@@ -15,7 +15,7 @@ import dev.edgelm.testbench.fixtures.FixtureTokenizer;
 import dev.edgelm.testbench.fixtures.ModelLayout;
 import dev.edgelm.testbench.fixtures.ShapePreset;
 import dev.edgelm.testbench.fixtures.TypeMix;
-import dev.edgelm.testbench.launcher.PerplexityAndBenchCommandsTest;
+import dev.edgelm.testbench.launcher.InProcessEdgeLm;
 import dev.edgelm.testbench.peer.LlamaCppPeer;
 import dev.edgelm.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -186,7 +186,7 @@ class PerplexityConformanceTest {
 
     /** {@code edgelm perplexity --json} in-process, as a user runs it. */
     private static JsonNode ours(Case c, String kvType) throws IOException {
-        PerplexityAndBenchCommandsTest.Run run = PerplexityAndBenchCommandsTest.edgelm("perplexity", "-m",
+        InProcessEdgeLm.Run run = InProcessEdgeLm.edgelm("perplexity", "-m",
                 dir.resolve(c.fileName()).toString(), "-f", textFile.toString(), "-c", String.valueOf(N_CTX),
                 "--chunks", String.valueOf(CHUNKS), "--kv-type", kvType, "-t", "2", "--json");
         assertThat(run.status()).as("%s: %s", c, run.err()).isZero();

@@ -1,19 +1,18 @@
 package dev.edgelm.testbench.launcher;
 
+import static dev.edgelm.testbench.launcher.InProcessEdgeLm.edgelm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgelm.agent.cli.CommandRunner;
-import dev.edgelm.agent.cli.EdgeLmCommand;
 import dev.edgelm.testbench.fixtures.FixtureGenerator;
 import dev.edgelm.testbench.fixtures.FixtureTokenizer;
 import dev.edgelm.testbench.fixtures.ModelLayout;
 import dev.edgelm.testbench.fixtures.ShapePreset;
 import dev.edgelm.testbench.fixtures.TypeMix;
+import dev.edgelm.testbench.launcher.InProcessEdgeLm.Run;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * vocabulary), in-process: the output formats and the errors that need a real model. Agreement with llama.cpp is
  * {@code PerplexityConformanceTest}'s.
  */
-public class PerplexityAndBenchCommandsTest {
+class PerplexityAndBenchCommandsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -33,17 +32,6 @@ public class PerplexityAndBenchCommandsTest {
 
     private static Path model;
     private static Path text;
-
-    /** The outcome of one in-process run. */
-    public record Run(int status, String out, String err) {}
-
-    /** Runs {@code edgelm args} in this JVM, as {@code ./edgelm} would (other test packages use it too). */
-    public static Run edgelm(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = EdgeLmCommand.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void writeFixtures() throws IOException {
