@@ -15,9 +15,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,9 +31,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * llama.cpp knows, and tokenizers copied from each shared vocabulary.
  */
 class FixturesLoadInLlamaCppTest {
+    private static final String PROMPT = "The sensor reads 21.5 degrees.";
 
     @TempDir
-    Path dir;
+    static Path dir;
+
+    /** llama.cpp's answer for each fixture, from one node process ({@code llama-run.mjs --models}). */
+    private static final Map<String, JsonNode> ANSWERS = new HashMap<>();
+    private static final Map<String, ModelSpec> SPECS = new HashMap<>();
 
     static Stream<Arguments> fixtures() {
         List<Arguments> cases = new ArrayList<>();
@@ -49,35 +56,59 @@ class FixturesLoadInLlamaCppTest {
         return cases.stream();
     }
 
+    @BeforeAll
+    static void runLlamaCppOnEveryFixture() throws IOException {
+        LlamaCppPeer peer = LlamaCppPeer.locate();
+        List<String> names = new ArrayList<>();
+        List<Map<String, Object>> requests = new ArrayList<>();
+        for (Arguments a : fixtures().toList()) {
+            String arch = (String) a.get()[0];
+            String types = (String) a.get()[1];
+            String vocabulary = (String) a.get()[2];
+            Path vocab = vocabulary == null ? null
+                    : Path.of(System.getProperty("edgelm.shared.dir", "../../shared"), "vocab", vocabulary);
+            if (vocab != null && !Files.isRegularFile(vocab)) {
+                continue; // its test is skipped with a message
+            }
+            String name = name(arch, types, vocabulary);
+            Path file = dir.resolve(name + ".gguf");
+            if (vocab == null) {
+                SPECS.put(name, write(arch, types, FixtureTokenizer.builtin(1024), file));
+            } else {
+                try (GgufFile source = GgufFile.open(vocab)) {
+                    SPECS.put(name, write(arch, types, FixtureTokenizer.copiedFrom(source), file));
+                }
+            }
+            names.add(name);
+            requests.add(Map.of("model", file.toString(), "mode", "logits", "text", PROMPT, "top_k", 5,
+                    "n_predict", 2, "kv_type", "f32", "flash_attention", false));
+        }
+        List<JsonNode> answers = peer.llamaRunModels(Map.of("timeout_s", 600), requests);
+        for (int i = 0; i < names.size(); i++) {
+            ANSWERS.put(names.get(i), answers.get(i));
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("fixtures")
-    void llamaCppLoadsAndRunsTheFixture(String arch, String types, String vocabulary) throws IOException {
-        LlamaCppPeer peer = LlamaCppPeer.locate();
-        Path file = dir.resolve(arch + "-" + types + ".gguf");
-        ModelSpec spec;
-        if (vocabulary == null) {
-            spec = write(arch, types, FixtureTokenizer.builtin(1024), file);
-        } else {
-            Path vocab = Path.of(System.getProperty("edgelm.shared.dir", "../../shared"), "vocab", vocabulary);
-            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(vocab),
-                    "../shared/vocab is absent: skipping fixtures with copied tokenizers");
-            try (GgufFile source = GgufFile.open(vocab)) {
-                spec = write(arch, types, FixtureTokenizer.copiedFrom(source), file);
-            }
-        }
-
-        JsonNode answer = peer.llamaRun(file, Map.of("mode", "logits", "text", "The sensor reads 21.5 degrees.",
-                "top_k", 5, "n_predict", 2, "kv_type", "f32", "flash_attention", false));
-
+    void llamaCppLoadsAndRunsTheFixture(String arch, String types, String vocabulary) {
+        String name = name(arch, types, vocabulary);
+        org.junit.jupiter.api.Assumptions.assumeTrue(ANSWERS.containsKey(name),
+                "../shared/vocab is absent: skipping fixtures with copied tokenizers");
+        JsonNode answer = ANSWERS.get(name);
         assertThat(answer.path("ok").asBoolean()).as("llama.cpp's answer: %s", answer).isTrue();
         assertThat(answer.path("prompt_tokens")).isNotEmpty();
         JsonNode top = answer.at("/next/top_logprobs");
         assertThat(top).hasSize(5);
         for (JsonNode pair : top) {
-            assertThat(pair.get(0).asInt()).isBetween(0, spec.shape().vocabSize() - 1);
+            assertThat(pair.get(0).asInt()).isBetween(0, SPECS.get(name).shape().vocabSize() - 1);
             assertThat(pair.get(1).asDouble()).isFinite().isLessThanOrEqualTo(0.0);
         }
         assertThat(answer.path("tokens")).hasSize(2);
+    }
+
+    private static String name(String arch, String types, String vocabulary) {
+        return arch + "-" + types + (vocabulary == null ? "" : "-" + vocabulary.replace(".gguf", ""));
     }
 
     private static ModelSpec write(String arch, String types, FixtureTokenizer tokenizer, Path file)
