@@ -7,7 +7,6 @@ import dev.edgelm.kernels.RopeTables;
 import dev.edgelm.kernels.WeightMatrix;
 import dev.edgelm.kernels.quant.Quantization;
 import dev.edgelm.model.ModelConfig.LayerShape;
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -170,19 +169,19 @@ public final class ForwardPass {
     /** The token's embedding (scaled, for Gemma; plus its position's, for GPT-2) into the residual stream. */
     private void embed(int token, int position, int offset) {
         int dim = config.embeddingLength();
-        System.arraycopy(row(weights.tokenEmbedding(), token), 0, residual, offset, dim);
+        row(weights.tokenEmbedding(), token, residual, offset);
         if (config.architecture().scaledEmbedding()) {
             kernels.scale(residual, offset, dim, (float) Math.sqrt(dim));
         }
         if (weights.positionEmbedding() != null) {
-            kernels.add(residual, offset, row(weights.positionEmbedding(), position), 0, dim);
+            row(weights.positionEmbedding(), position, projected, 0);
+            kernels.add(residual, offset, projected, 0, dim);
         }
     }
 
     /** Row {@code r} of a matrix, dequantized (llama.cpp's get_rows: no activation rounding). */
-    private static float[] row(WeightMatrix m, int r) {
-        MemorySegment row = m.data().asSlice(r * m.rowBytes(), m.rowBytes());
-        return Quantization.dequantize(m.format(), row, 1, m.cols());
+    private static void row(WeightMatrix m, int r, float[] dst, int offset) {
+        Quantization.dequantizeRow(m.format(), m.data(), m.rows(), m.cols(), r, dst, offset);
     }
 
     private void attentionBlock(int layer, LayerWeights w, LayerShape shape, int n, int position) {

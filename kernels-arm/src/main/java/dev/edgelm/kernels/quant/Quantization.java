@@ -103,6 +103,33 @@ public final class Quantization {
     }
 
     /**
+     * Dequantizes row {@code row} of the {@code rows} x {@code rowLength} tensor at the start of {@code tensor} into
+     * {@code dst[dstOffset ..]}: an embedding lookup, which needs no copy of the rest (for I2_S, the per-tensor scale
+     * after the last row is applied).
+     *
+     * @throws IllegalArgumentException if the shape is invalid for the format or {@code tensor} is too small
+     * @throws IndexOutOfBoundsException if the row is out of range or {@code dst} too short
+     */
+    public static void dequantizeRow(BlockFormat format, MemorySegment tensor, long rows, long rowLength, long row,
+            float[] dst, int dstOffset) {
+        long bytes = format.tensorBytes(rows, rowLength);
+        if (tensor.byteSize() < bytes) {
+            throw new IllegalArgumentException(format + ": source holds " + tensor.byteSize()
+                    + " bytes, a " + rows + " x " + rowLength + " tensor needs " + bytes);
+        }
+        java.util.Objects.checkIndex(row, rows);
+        java.util.Objects.checkFromIndexSize(dstOffset, (int) rowLength, dst.length);
+        BlockCodec.of(format).dequantizeRow(tensor, row * format.rowBytes(rowLength), dst, dstOffset,
+                (int) rowLength);
+        if (format == BlockFormat.I2_S) {
+            float scale = i2sScale(tensor, rows, rowLength);
+            for (int i = dstOffset; i < dstOffset + rowLength; i++) {
+                dst[i] = scale * dst[i];
+            }
+        }
+    }
+
+    /**
      * The per-tensor scale of an I2_S tensor of {@code rows} x {@code rowLength} values at the start of
      * {@code src}: the float32 at byte {@code rows * rowLength / 4}.
      *

@@ -22,7 +22,8 @@ import java.util.Set;
  * so that EdgeLM's optimized runtime has an obviously-correct oracle to compare with.
  *
  * <p>One pass serves every architecture EdgeLM supports: llama.cpp's {@code llama}, {@code qwen2}, {@code qwen3},
- * {@code phi2}, {@code phi3}, {@code gemma}, {@code gemma2}, {@code openelm}, {@code gpt2} and {@code bitnet}.
+ * {@code phi2}, {@code phi3}, {@code gemma}, {@code gemma2}, {@code openelm}, {@code gpt2}, {@code bitnet} and
+ * Microsoft's {@code bitnet-b1.58}.
  * They differ only in the choices a {@link Config} lists (norm, FFN, RoPE layout, {@link Feature}s, per-block
  * sizes), each taken from llama.cpp's graph for that architecture ({@code src/models/<arch>.cpp}). Biases are
  * added wherever the file has them, as llama.cpp does. Every tensor of the file must be used: one the pass does
@@ -70,6 +71,8 @@ public final class ReferenceModel {
         SWIGLU,
         /** {@code down(gelu(gate(h)) * up(h))}, GELU in its tanh form. */
         GEGLU,
+        /** {@code down(relu(gate(h))^2 * up(h))}: BitNet b1.58 2B4T as Microsoft's fork of llama.cpp runs it. */
+        SQUARED_RELU_GLU,
         /** {@code down(gelu(up(h)))}: the plain two-layer MLP, GELU in its tanh form. */
         GELU
     }
@@ -515,6 +518,7 @@ public final class ReferenceModel {
         float[] act = switch (config.feedForward()) {
             case SWIGLU -> gated(linear(w.gate(), h), ReferenceModel::silu, up);
             case GEGLU -> gated(linear(w.gate(), h), gelu, up);
+            case SQUARED_RELU_GLU -> gated(linear(w.gate(), h), ReferenceModel::squaredRelu, up);
             case GELU -> map(up, gelu);
         };
         if (config.has(Feature.SUB_NORMS)) {
@@ -683,6 +687,11 @@ public final class ReferenceModel {
         return out;
     }
 
+    private static float squaredRelu(float v) {
+        float r = Math.max(v, 0f);
+        return r * r;
+    }
+
     private static float silu(float v) {
         return (float) (v / (1.0 + Math.exp(-v)));
     }
@@ -778,6 +787,10 @@ public final class ReferenceModel {
                         Set.of(Feature.QK_NORM));
                 // llama.cpp's bitnet graph gates with SiLU, whatever the model was trained with.
                 case "bitnet" -> new Graph(Norm.RMS, FeedForward.SWIGLU, Rope.NEOX, Set.of(Feature.SUB_NORMS));
+                // Microsoft's converter names BitNet b1.58 2B4T so, and its fork runs the squared-ReLU FFN the model
+                // was trained with (mainline llama.cpp does not load the name).
+                case "bitnet-b1.58" -> new Graph(Norm.RMS, FeedForward.SQUARED_RELU_GLU, Rope.NEOX,
+                        Set.of(Feature.SUB_NORMS));
                 case "gemma" -> new Graph(Norm.RMS, FeedForward.GEGLU, Rope.NEOX, Set.of(Feature.SCALED_EMBEDDING));
                 case "gemma2" -> new Graph(Norm.RMS, FeedForward.GEGLU, Rope.NEOX, Set.of(Feature.SCALED_EMBEDDING,
                         Feature.POST_NORMS, Feature.SOFT_CAPPING, Feature.SLIDING_WINDOW));

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.edgelm.gguf.GgufFile;
+import dev.edgelm.gguf.GgufTensor;
+import dev.edgelm.gguf.GgufWriter;
 import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
+import dev.edgelm.model.Architecture;
 import dev.edgelm.model.ContextFullException;
 import dev.edgelm.model.ContextOptions;
 import dev.edgelm.model.ForwardPass;
@@ -95,6 +98,46 @@ class ForwardPassTest {
                     architecture, types, worst);
             assertThat(worst).as("top-5 max |logprob difference|").isLessThan(tolerance);
         }
+    }
+
+    /**
+     * BitNet b1.58 2B4T as Microsoft's converter writes it: llama.cpp's bitnet tensors under the architecture name
+     * {@code bitnet-b1.58}, run with the squared-ReLU FFN the model was trained with. llama.cpp cannot load the name,
+     * so the reference pass is the check; the weights are I2_S (Microsoft's format) and TQ2_0.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"pure-I2_S", "TQ2_0", "pure-F32"})
+    void microsoftsBitnetNameRunsTheSquaredReluFeedForward(String types) throws IOException {
+        Path file = renamed(Fixtures.tiny(dir, "bitnet", types), "bitnet", "bitnet-b1.58");
+        try (GgufFile gguf = GgufFile.open(file); Model model = Model.open(file); ComputePool pool = new ComputePool(2)) {
+            assertThat(model.config().architecture()).isEqualTo(Architecture.BITNET_B158);
+            double[] reference = Distributions.logSoftmax(
+                    ReferenceModel.load(gguf, ReferenceModel.Rounding.LLAMA_CPP).logits(PROMPT));
+            double[] ours = Distributions.logSoftmax(logits(model, pool, options(16, KvCacheType.F32)));
+            double worst = 0;
+            for (int t : Distributions.topK(reference, 5)) {
+                worst = Math.max(worst, Math.abs(ours[t] - reference[t]));
+            }
+            System.out.printf("ForwardPassTest bitnet-b1.58 %s: top-5 max |logprob difference| from the reference"
+                    + " %.2g%n", types, worst);
+            assertThat(worst).isLessThan(1e-5);
+        }
+    }
+
+    /** A copy of {@code file} whose architecture and hyperparameter keys carry another name. */
+    private Path renamed(Path file, String from, String to) throws IOException {
+        Path out = dir.resolve(to + "-" + file.getFileName());
+        try (GgufFile gguf = GgufFile.open(file)) {
+            GgufWriter writer = new GgufWriter();
+            gguf.metadata().asMap().forEach((key, value) -> writer.put(
+                    key.startsWith(from + ".") ? to + key.substring(from.length()) : key, value));
+            writer.putString("general.architecture", to);
+            for (GgufTensor t : gguf.tensors()) {
+                writer.addTensor(t.name(), t.type(), t.dims(), t.data());
+            }
+            writer.write(out);
+        }
+        return out;
     }
 
     /**
