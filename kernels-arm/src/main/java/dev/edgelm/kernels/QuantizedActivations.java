@@ -41,6 +41,11 @@ public final class QuantizedActivations {
     static final int Q8_BLOCK = ActivationQuantizer.Q8_0_BLOCK;
     static final int QK_BLOCK = ActivationQuantizer.Q8_K_BLOCK;
     static final int QK_SUM_GROUP = 16;
+    /**
+     * Whether to quantize with vectors (the same codes, faster); never when the scalar kernels were chosen, as
+     * the vector module may be absent then.
+     */
+    private static final boolean VECTOR = KernelProvider.VECTOR_BITS != 0;
 
     private final int length;
     private final int capacity;
@@ -129,14 +134,16 @@ public final class QuantizedActivations {
         System.arraycopy(src, srcOffset, values, 0, total);
         if (q8Codes != null) {
             for (int b = 0; b < total / Q8_BLOCK; b++) {
-                q8Scales[b] = ActivationQuantizer.quantizeQ8_0(values, b * Q8_BLOCK, q8Codes, b * Q8_BLOCK);
+                q8Scales[b] = VECTOR ? VectorQuantizer.quantizeQ8_0(values, b * Q8_BLOCK, q8Codes, b * Q8_BLOCK)
+                        : ActivationQuantizer.quantizeQ8_0(values, b * Q8_BLOCK, q8Codes, b * Q8_BLOCK);
                 q8Sums[b] = sum(q8Codes, b * Q8_BLOCK, Q8_BLOCK);
                 q8ScaledSums[b] = q8Scales[b] * q8Sums[b];
             }
         }
         if (qkCodes != null) {
             for (int b = 0; b < total / QK_BLOCK; b++) {
-                qkScales[b] = ActivationQuantizer.quantizeQ8K(values, b * QK_BLOCK, qkCodes, b * QK_BLOCK);
+                qkScales[b] = VECTOR ? VectorQuantizer.quantizeQ8K(values, b * QK_BLOCK, qkCodes, b * QK_BLOCK)
+                        : ActivationQuantizer.quantizeQ8K(values, b * QK_BLOCK, qkCodes, b * QK_BLOCK);
                 int blockSum = 0;
                 for (int g = 0; g < QK_BLOCK / QK_SUM_GROUP; g++) {
                     int s = sum(qkCodes, b * QK_BLOCK + g * QK_SUM_GROUP, QK_SUM_GROUP);

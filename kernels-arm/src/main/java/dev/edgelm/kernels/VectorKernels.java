@@ -7,12 +7,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,35 +29,51 @@ import jdk.incubator.vector.VectorSpecies;
  * 4-bit one 1905, a 2-bit one 381. A 32-value block's 16 nibble bytes fill at most 256 bits of shorts, so
  * the integer pipeline is at most 256 bits wide; float operations use the full width.
  *
- * <p>Q8_0, Q4_0, TQ2_0 and Q4_K have fused matrix-vector loops that read the blocks directly. The other
- * integer formats, and every matrix-matrix product, first decode a weight row into signed 16-bit codes with
- * per-group scales ({@link DecodedRow}), then run one integer dot per activation column, so each row's bytes
- * are read once for all columns. F32, F16 and BF16 rows are widened to float and dotted in float.
+ * <p>Q8_0, Q4_0, TQ2_0 and Q4_K have fused matrix-vector loops that read the blocks directly, and F32 and BF16
+ * rows are widened and dotted in place. The other formats, and every matrix-matrix product, first decode a
+ * weight row into this thread's {@link DecodedRow} ({@link VectorDecoders}: signed 16-bit codes with per-group
+ * scales, or floats), then run one dot per activation column, so each row's bytes are read and decoded once
+ * for all columns. (A fused Q6_K loop measured half the speed of decode-then-dot here: its
+ * per-16 scales cost a 32-bit multiply or a float multiply-add per vector either way.) No product allocates.
  */
 final class VectorKernels implements Kernels {
 
     private static final int BITS = KernelProvider.VECTOR_BITS;
     private static final int INT_BITS = Math.min(BITS, 256);
-    private static final VectorSpecies<Byte> BYTES = species(byte.class, INT_BITS / 2);
-    private static final VectorSpecies<Short> SHORTS = species(short.class, INT_BITS);
+    static final VectorSpecies<Byte> BYTES = species(byte.class, INT_BITS / 2);
+    static final VectorSpecies<Short> SHORTS = species(short.class, INT_BITS);
     private static final VectorSpecies<Integer> INTS = species(int.class, INT_BITS);
     private static final VectorSpecies<Float> BLOCK_FLOATS = species(float.class, INT_BITS);
-    private static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
-    private static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
+    static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
+    static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
     /** As many shorts as {@link #FLOATS} has lanes, for F16 values. */
-    private static final VectorSpecies<Short> HALF_SHORTS = species(short.class, BITS / 2);
-    private static final int FL = FLOATS.length();
+    static final VectorSpecies<Short> HALF_SHORTS = species(short.class, BITS / 2);
+    static final int FL = FLOATS.length();
     /** 16-bit lanes per vector: weight bytes loaded per step. */
-    private static final int SL = SHORTS.length();
+    static final int SL = SHORTS.length();
 
-    private static final ValueLayout.OfShort F16 =
+    static final ValueLayout.OfShort F16 =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32 =
+    static final ValueLayout.OfFloat F32 =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int GROUP = 32;
-    private static final int SUPER = 256;
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final int GROUP = 32;
+    static final int SUPER = 256;
+
+    /** For NORMAL RoPE: table index i / 2 for lane i, lanes swapped in pairs, and the sign of each lane's sine. */
+    private static final int[] PAIR_INDEX = IntStream.range(0, FL).map(i -> i / 2).toArray();
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(FLOATS, i -> i ^ 1);
+    private static final FloatVector PAIR_SIGNS = pairSigns();
 
     private final ScalarKernels reference = new ScalarKernels();
+
+    private static FloatVector pairSigns() {
+        float[] signs = new float[FL];
+        for (int i = 0; i < FL; i++) {
+            signs[i] = i % 2 == 0 ? -1 : 1;
+        }
+        return FloatVector.fromArray(FLOATS, signs, 0);
+    }
 
     private static <E> VectorSpecies<E> species(Class<E> type, int bits) {
         return VectorSpecies.of(type, VectorShape.forBitSize(bits));
@@ -78,94 +96,63 @@ final class VectorKernels implements Kernels {
         x.checkFits(w);
         Objects.checkIndex(row, w.rows());
         Objects.checkIndex(column, x.columns());
-        float[] out = new float[1];
-        rows(w, x, column, row, row + 1, out, -row);
-        return out[0];
+        if (hasFusedDot(w.format())) {
+            return fusedDot(w, row, x, column);
+        }
+        DecodedRow decoded = DecodedRow.local(w);
+        decode(w, row, decoded);
+        return decodedDot(decoded, x, column);
     }
 
     @Override
     public void matvec(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.product(w, x, out, rowStart, rowEnd, 1);
-        rows(w, x, 0, rowStart, rowEnd, out, 0);
-    }
-
-    /** {@code out[outOffset + r] = dot(w, r, x, column)} for r in [rowStart, rowEnd). */
-    private void rows(WeightMatrix w, QuantizedActivations x, int column, int rowStart, int rowEnd, float[] out,
-            int outOffset) {
         if (hasFusedDot(w.format())) {
             for (int r = rowStart; r < rowEnd; r++) {
-                out[outOffset + r] = fusedDot(w, r, x, column);
+                out[r] = fusedDot(w, r, x, 0);
             }
-        } else if (Encoding.of(w.format()) == Encoding.FLOAT) {
-            float[] row = new float[w.cols()];
-            for (int r = rowStart; r < rowEnd; r++) {
-                decodeFloats(w, r, row);
-                out[outOffset + r] = dot(row, 0, x.values, column * w.cols(), w.cols());
-            }
-        } else {
-            DecodedRow decoded = new DecodedRow(w);
-            boolean q8k = Encoding.of(w.format()) == Encoding.Q8_K;
-            for (int r = rowStart; r < rowEnd; r++) {
-                decoded.decode(w, r);
-                out[outOffset + r] = decodedDot(decoded, x, column, q8k);
-            }
+            return;
+        }
+        DecodedRow decoded = DecodedRow.local(w);
+        for (int r = rowStart; r < rowEnd; r++) {
+            decode(w, r, decoded);
+            out[r] = decodedDot(decoded, x, 0);
         }
     }
 
     @Override
     public void matmul(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.product(w, x, out, rowStart, rowEnd, x.columns());
-        int cols = w.cols();
-        if (Encoding.of(w.format()) == Encoding.FLOAT) {
-            float[] row = new float[cols];
-            for (int r = rowStart; r < rowEnd; r++) {
-                decodeFloats(w, r, row);
-                for (int c = 0; c < x.columns(); c++) {
-                    out[c * w.rows() + r] = dot(row, 0, x.values, c * cols, cols);
-                }
-            }
-            return;
-        }
-        DecodedRow decoded = new DecodedRow(w);
-        boolean q8k = Encoding.of(w.format()) == Encoding.Q8_K;
+        DecodedRow decoded = DecodedRow.local(w);
         for (int r = rowStart; r < rowEnd; r++) {
-            if (hasFusedDot(w.format())) {
-                decodeRow(w, r, decoded);
-            } else {
-                decoded.decode(w, r);
-            }
+            // Each row is read and decoded once, then dotted with every column from the cache.
+            decode(w, r, decoded);
             for (int c = 0; c < x.columns(); c++) {
-                out[c * w.rows() + r] = decodedDot(decoded, x, c, q8k);
+                out[c * w.rows() + r] = decodedDot(decoded, x, c);
             }
         }
     }
 
-    /** The formats with a fused matrix-vector loop (the others decode rows first). */
+    /** Decodes row {@code row} of {@code w} into {@code decoded} (made ready for {@code w}). */
+    private static void decode(WeightMatrix w, int row, DecodedRow decoded) {
+        if (decoded.floats) {
+            VectorDecoders.decodeFloats(w, row, decoded.values);
+        } else {
+            VectorDecoders.decode(w, row, decoded);
+        }
+    }
+
+    /** A decoded row dotted with activation column {@code column}. */
+    private float decodedDot(DecodedRow row, QuantizedActivations x, int column) {
+        return row.floats ? dot(row.values, 0, x.values, column * row.cols, row.cols) : integerDot(row, x, column);
+    }
+
+    /** The formats whose matrix-vector products read the blocks directly (the others decode rows first). */
     private static boolean hasFusedDot(BlockFormat format) {
         return switch (format) {
-            case Q8_0, Q4_0, TQ2_0, Q4_K -> true;
+            case Q8_0, Q4_0, TQ2_0, Q4_K, F32, BF16 -> true;
             default -> false;
         };
-    }
-
-    /** Row {@code row} of an F32, F16 or BF16 matrix, as floats. */
-    private static void decodeFloats(WeightMatrix w, int row, float[] out) {
-        MemorySegment m = w.data();
-        long at = row * w.rowBytes();
-        switch (w.format()) {
-            case F32 -> MemorySegment.copy(m, F32, at, out, 0, out.length);
-            case F16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = f16(m, at + 2L * i);
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = Float.intBitsToFloat((m.get(F16, at + 2L * i) & 0xFFFF) << 16);
-                }
-            }
-            default -> throw new AssertionError(w.format());
-        }
     }
 
     /** One row's dot product, with the format's fused loop (the switch is per row, not per block). */
@@ -178,6 +165,7 @@ final class VectorKernels implements Kernels {
             case Q4_0 -> dotQ4_0(m, at, cols / GROUP, x.q8Codes, x.q8Scales, column * cols);
             case TQ2_0 -> dotTq2(m, at, cols / SUPER, x, column * cols);
             case Q4_K -> dotQ4K(m, at, cols / SUPER, x, column * cols);
+            case F32, BF16 -> VectorDecoders.dotFloats(w.format(), m, at, x.values, column * cols, cols);
             default -> throw new AssertionError(w.format());
         };
     }
@@ -309,84 +297,17 @@ final class VectorKernels implements Kernels {
         return total;
     }
 
-    /** Decodes row {@code row} of a matrix in one of the {@link #hasFusedDot} formats, with vectors. */
-    private static void decodeRow(WeightMatrix w, int row, DecodedRow out) {
-        MemorySegment m = w.data();
-        long start = row * w.rowBytes();
-        short[] codes = out.codes;
-        float[] scales = out.scales;
-        int cols = w.cols();
-        switch (w.format()) {
-            case Q8_0 -> {
-                for (int b = 0; b < cols / GROUP; b++) {
-                    long at = start + b * 34L;
-                    scales[b] = f16(m, at);
-                    for (int i = 0; i < GROUP; i += SL) {
-                        bytesAsShorts(m, at + 2 + i).intoArray(codes, b * GROUP + i);
-                    }
-                }
-            }
-            case Q4_0 -> {
-                for (int b = 0; b < cols / GROUP; b++) {
-                    long at = start + b * 18L;
-                    scales[b] = f16(m, at);
-                    for (int i = 0; i < GROUP / 2; i += SL) {
-                        ShortVector q = bytesAsShorts(m, at + 2 + i);
-                        lowNibbles(q).sub((short) 8).intoArray(codes, b * GROUP + i);
-                        highNibbles(q).sub((short) 8).intoArray(codes, b * GROUP + GROUP / 2 + i);
-                    }
-                }
-            }
-            case TQ2_0 -> {
-                for (int b = 0; b < cols / SUPER; b++) {
-                    long at = start + b * 66L;
-                    java.util.Arrays.fill(scales, b * 8, b * 8 + 8, f16(m, at + 64));
-                    for (int half = 0; half < 2; half++) {
-                        for (int i = 0; i < 32; i += SL) {
-                            ShortVector q = bytesAsShorts(m, at + 32 * half + i);
-                            for (int n = 0; n < 4; n++) {
-                                q.lanewise(VectorOperators.LSHR, 2 * n).and((short) 3).sub((short) 1)
-                                        .intoArray(codes, b * SUPER + 128 * half + 32 * n + i);
-                            }
-                        }
-                    }
-                }
-            }
-            case Q4_K -> {
-                float[] mins = out.mins;
-                for (int b = 0; b < cols / SUPER; b++) {
-                    long at = start + b * 144L;
-                    long scaleBytes = KQuantScales.scales(m, at + KQuantScales.OFFSET);
-                    long minBytes = KQuantScales.mins(m, at + KQuantScales.OFFSET);
-                    float d = f16(m, at);
-                    float dmin = f16(m, at + 2);
-                    for (int j = 0; j < 8; j++) {
-                        scales[b * 8 + j] = d * (int) (scaleBytes >>> (8 * j) & 0xFF);
-                        mins[b * 8 + j] = dmin * (int) (minBytes >>> (8 * j) & 0xFF);
-                    }
-                    for (int chunk = 0; chunk < 4; chunk++) {
-                        for (int i = 0; i < 32; i += SL) {
-                            ShortVector q = bytesAsShorts(m, at + 16 + 32 * chunk + i);
-                            lowNibbles(q).intoArray(codes, b * SUPER + 64 * chunk + i);
-                            highNibbles(q).intoArray(codes, b * SUPER + 64 * chunk + 32 + i);
-                        }
-                    }
-                }
-            }
-            default -> throw new AssertionError(w.format());
-        }
-    }
-
-    /** A decoded row dotted with activation column {@code column}, in Q8_0 or Q8_K encoding. */
-    private static float decodedDot(DecodedRow row, QuantizedActivations x, int column, boolean q8k) {
+    /** A row decoded to integer codes dotted with activation column {@code column}, in Q8_0 or Q8_K encoding. */
+    private static float integerDot(DecodedRow row, QuantizedActivations x, int column) {
         short[] codes = row.codes;
+        boolean q8k = row.q8k;
         int group = 1 << row.groupShift;
         short[] a = q8k ? x.qkCodes : x.q8Codes;
         float[] as = q8k ? x.qkScales : x.q8Scales;
         int scaleShift = q8k ? 8 : 5; // activation scale of element e: as[e >> scaleShift]
-        int base = column * codes.length;
+        int base = column * row.cols;
         FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
-        for (int g = 0; g < row.scales.length; g++) {
+        for (int g = 0; g < row.groups; g++) {
             int w = g << row.groupShift;
             IntVector sum = IntVector.zero(INTS);
             int i = 0;
@@ -405,7 +326,7 @@ final class VectorKernels implements Kernels {
         if (row.withMins) {
             // Groups with minimums are 32 values: one Q8_0 block, or two Q8_K sums of 16.
             float offsets = 0;
-            for (int g = 0; g < row.mins.length; g++) {
+            for (int g = 0; g < row.groups; g++) {
                 int e = base + (g << row.groupShift);
                 int codeSum = q8k ? x.qkSums16[e >> 4] + x.qkSums16[(e >> 4) + 1] : x.q8Sums[e >> 5];
                 offsets += row.mins[g] * as[e >> scaleShift] * codeSum;
@@ -418,7 +339,7 @@ final class VectorKernels implements Kernels {
     // ---- integer pipeline helpers
 
     /** {@link #SL} weight bytes at {@code offset}, sign-extended to 16-bit lanes. */
-    private static ShortVector bytesAsShorts(MemorySegment m, long offset) {
+    static ShortVector bytesAsShorts(MemorySegment m, long offset) {
         return (ShortVector) ByteVector.fromMemorySegment(BYTES, m, offset, ByteOrder.LITTLE_ENDIAN)
                 .convertShape(VectorOperators.B2S, SHORTS, 0);
     }
@@ -428,12 +349,12 @@ final class VectorKernels implements Kernels {
     }
 
     /** Low nibbles of sign-extended bytes. */
-    private static ShortVector lowNibbles(ShortVector q) {
+    static ShortVector lowNibbles(ShortVector q) {
         return q.and((short) 0xF);
     }
 
     /** High nibbles of sign-extended bytes (LSHR is unsigned within the 16-bit lane). */
-    private static ShortVector highNibbles(ShortVector q) {
+    static ShortVector highNibbles(ShortVector q) {
         return q.lanewise(VectorOperators.LSHR, 4).and((short) 0xF);
     }
 
@@ -454,7 +375,7 @@ final class VectorKernels implements Kernels {
      * The lanes' sum in lane order. {@code reduceLanes(ADD)} may add in any order, and its interpreted and
      * compiled forms differ, which would make results depend on JIT timing (and so on thread scheduling).
      */
-    private static float sum(FloatVector v) {
+    static float sum(FloatVector v) {
         float total = 0;
         for (int i = 0; i < v.length(); i++) {
             total += v.lane(i);
@@ -462,7 +383,7 @@ final class VectorKernels implements Kernels {
         return total;
     }
 
-    private static float f16(MemorySegment m, long offset) {
+    static float f16(MemorySegment m, long offset) {
         return Float.float16ToFloat(m.get(F16, offset));
     }
 
@@ -718,12 +639,11 @@ final class VectorKernels implements Kernels {
     @Override
     public void rope(float[] x, int offset, int heads, int headDim, int rotaryDims, float[] cos, float[] sin,
             int tableOffset, RopeLayout layout) {
+        KernelChecks.rope(x, offset, heads, headDim, rotaryDims, cos, sin, tableOffset);
         if (layout == RopeLayout.NORMAL) {
-            // Adjacent pairs would need lane shuffles; the scalar loop is already cheap next to the products.
-            reference.rope(x, offset, heads, headDim, rotaryDims, cos, sin, tableOffset, layout);
+            ropeNormal(x, offset, heads, headDim, rotaryDims, cos, sin, tableOffset);
             return;
         }
-        KernelChecks.rope(x, offset, heads, headDim, rotaryDims, cos, sin, tableOffset);
         int pairs = rotaryDims / 2;
         int bound = FLOATS.loopBound(pairs);
         for (int h = 0; h < heads; h++) {
@@ -741,6 +661,31 @@ final class VectorKernels implements Kernels {
                 float x1 = x[head + pairs + i];
                 x[head + i] = x0 * cos[tableOffset + i] - x1 * sin[tableOffset + i];
                 x[head + pairs + i] = x0 * sin[tableOffset + i] + x1 * cos[tableOffset + i];
+            }
+        }
+    }
+
+    /**
+     * NORMAL rotary embedding, pairs (2i, 2i + 1) within each vector: {@code x * cos + swap(x) * (-sin, sin)}
+     * with cos and sin duplicated per pair, the reference's roundings exactly (negation is exact, and each lane
+     * adds the same two products).
+     */
+    private static void ropeNormal(float[] x, int offset, int heads, int headDim, int rotaryDims, float[] cos,
+            float[] sin, int tableOffset) {
+        int bound = FLOATS.loopBound(rotaryDims);
+        for (int h = 0; h < heads; h++) {
+            int head = offset + h * headDim;
+            for (int i = 0; i < bound; i += FL) {
+                FloatVector v = FloatVector.fromArray(FLOATS, x, head + i);
+                FloatVector c = FloatVector.fromArray(FLOATS, cos, tableOffset + i / 2, PAIR_INDEX, 0);
+                FloatVector s = FloatVector.fromArray(FLOATS, sin, tableOffset + i / 2, PAIR_INDEX, 0).mul(PAIR_SIGNS);
+                v.mul(c).add(v.rearrange(SWAP_PAIRS).mul(s)).intoArray(x, head + i);
+            }
+            for (int i = bound / 2; i < rotaryDims / 2; i++) {
+                float x0 = x[head + 2 * i];
+                float x1 = x[head + 2 * i + 1];
+                x[head + 2 * i] = x0 * cos[tableOffset + i] - x1 * sin[tableOffset + i];
+                x[head + 2 * i + 1] = x0 * sin[tableOffset + i] + x1 * cos[tableOffset + i];
             }
         }
     }

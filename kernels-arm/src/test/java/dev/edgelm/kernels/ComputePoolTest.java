@@ -35,6 +35,30 @@ class ComputePoolTest {
         }
     }
 
+    /** Many back-to-back jobs of changing sizes: a worker late for one job never takes a chunk of the next. */
+    @Test
+    void backToBackJobsOfChangingSizesRunEveryIndexOnce() {
+        try (ComputePool pool = new ComputePool(3)) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(600);
+            int[] sizes = {600, 3, 97, 1, 256, 40};
+            int[] expected = new int[hits.length()];
+            for (int job = 0; job < 3000; job++) {
+                int count = sizes[job % sizes.length];
+                pool.forEachChunk(count, 1 + job % 5, (start, end) -> {
+                    for (int i = start; i < end; i++) {
+                        hits.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < count; i++) {
+                    expected[i]++;
+                }
+            }
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(hits.get(i)).as("index " + i).isEqualTo(expected[i]);
+            }
+        }
+    }
+
     @Test
     void resultsDoNotDependOnTheThreadCount() {
         for (BlockFormat format : new BlockFormat[] {BlockFormat.Q4_0, BlockFormat.Q8_0, BlockFormat.TQ2_0,

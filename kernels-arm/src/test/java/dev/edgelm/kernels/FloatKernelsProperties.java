@@ -132,7 +132,7 @@ class FloatKernelsProperties {
     void ropeIsBitExactInBothLayouts() {
         long seed = seed(900);
         SplittableRandom random = new SplittableRandom(seed);
-        for (int headDim : new int[] {8, 64, 80, 128}) {
+        for (int headDim : new int[] {8, 12, 24, 64, 80, 128}) {
             for (int rotaryDims : new int[] {headDim, headDim / 2}) {
                 RopeTables tables = RopeTables.compute(40, rotaryDims, 10000);
                 for (RopeLayout layout : RopeLayout.values()) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgelm.kernels.QuantizedActivations.Encoding;
+import dev.edgelm.kernels.quant.ActivationQuantizer;
 import dev.edgelm.kernels.quant.BlockCodec;
 import dev.edgelm.kernels.quant.BlockFormat;
 import dev.edgelm.kernels.quant.HalfFloats;
@@ -65,6 +66,50 @@ class QuantizedActivationsTest {
                 }
                 assertThat(a.qkSums256[b]).isEqualTo(total);
             }
+        }
+    }
+
+    /**
+     * Rounding ties, repeated maxima of both signs, subnormals, zeros, NaNs and infinities: the quantization in
+     * use (vector or scalar, by width) gives exactly the reference quantizer's codes and scales.
+     */
+    @Test
+    void specialValuesQuantizeAsTheReference() {
+        float[][] blocks = new float[8][256];
+        SplittableRandom random = new SplittableRandom(seed(650));
+        for (float[] block : blocks) {
+            for (int i = 0; i < block.length; i++) {
+                block[i] = random.nextInt(-254, 255) / 2f; // with max 127 (below): d = 1, so every .5 is a tie
+            }
+            block[3] = 127;
+            block[40] = -127; // an opposite maximum after the first
+        }
+        blocks[1][7] = 0.49999997f;
+        blocks[1][8] = -0.49999997f;
+        blocks[2][100] = Float.NaN;
+        blocks[3][9] = Float.POSITIVE_INFINITY;
+        blocks[4] = new float[256];
+        java.util.Arrays.fill(blocks[5], Float.MIN_VALUE);
+        blocks[5][20] = -Float.MIN_VALUE * 3;
+        java.util.Arrays.fill(blocks[6], -0f);
+        blocks[7][0] = -127; // the first maximum negative
+        float[] x = new float[blocks.length * 256];
+        for (int b = 0; b < blocks.length; b++) {
+            System.arraycopy(blocks[b], 0, x, 256 * b, 256);
+        }
+        QuantizedActivations a = KernelTestSupport.quantize(x, 256);
+        short[] codes = new short[256];
+        for (int b = 0; b < blocks.length; b++) {
+            float scale = ActivationQuantizer.quantizeQ8K(x, 256 * b, codes, 0);
+            assertThat(a.qkScales[b]).as("Q8_K block " + b).isEqualTo(scale);
+            assertThat(java.util.Arrays.copyOfRange(a.qkCodes, 256 * b, 256 * b + 256)).as("Q8_K block " + b)
+                    .containsExactly(codes);
+        }
+        for (int b = 0; b < x.length / 32; b++) {
+            float scale = ActivationQuantizer.quantizeQ8_0(x, 32 * b, codes, 0);
+            assertThat(a.q8Scales[b]).as("Q8_0 block " + b).isEqualTo(scale);
+            assertThat(java.util.Arrays.copyOfRange(a.q8Codes, 32 * b, 32 * b + 32)).as("Q8_0 block " + b)
+                    .containsExactly(java.util.Arrays.copyOf(codes, 32));
         }
     }
 

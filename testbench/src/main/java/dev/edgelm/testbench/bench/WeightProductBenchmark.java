@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 public abstract class WeightProductBenchmark {
 
-    @Param({"Q4_0", "Q8_0", "TQ2_0", "Q4_K"})
+    @Param({"Q4_0", "Q8_0", "TQ2_0", "Q4_K", "Q6_K", "Q5_0"})
     public String format;
 
     @Param({"576x1536", "896x4864", "2048x8192", "2560x6912"})
