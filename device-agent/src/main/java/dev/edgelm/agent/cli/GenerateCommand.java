@@ -90,6 +90,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (system != null && !chat) {
             throw new ParameterException(spec.commandLine(), "--system needs --chat");
         }
+        if (topLogprobs > 0 && !json) {
+            throw new ParameterException(spec.commandLine(), "--top-logprobs needs --json (they are printed there)");
+        }
         SamplingParams sampling = samplingOptions.params(spec, topLogprobs);
         ContextOptions options = compute.context(modelOptions.contextLength);
         PrintWriter out = spec.commandLine().getOut();

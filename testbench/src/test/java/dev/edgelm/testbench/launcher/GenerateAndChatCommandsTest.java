@@ -149,6 +149,10 @@ class GenerateAndChatCommandsTest {
         assertThat(systemAlone.status()).isEqualTo(2);
         assertThat(systemAlone.err()).contains("--system needs --chat");
 
+        Run logprobsAsText = edgelm("generate", "-m", model.toString(), "--top-logprobs", "2");
+        assertThat(logprobsAsText.status()).isEqualTo(2);
+        assertThat(logprobsAsText.err()).contains("--top-logprobs needs --json");
+
         Run badCache = edgelm("generate", "-m", model.toString(), "--kv-type", "q4");
         assertThat(badCache.status()).isEqualTo(2);
         assertThat(badCache.err()).contains("f16, f32 or q8_0");
