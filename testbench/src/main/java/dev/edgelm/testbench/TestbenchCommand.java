@@ -1,6 +1,7 @@
 package dev.edgelm.testbench;
 
 import dev.edgelm.agent.cli.CommandRunner;
+import dev.edgelm.testbench.peerbench.PeerBenchCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
         name = "testbench",
         mixinStandardHelpOptions = true,
         description = "EdgeLM testbench tools.",
-        subcommands = {FixtureCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FixtureCommand.class, PeerBenchCommand.class, CommandLine.HelpCommand.class})
 public final class TestbenchCommand {
 
     @Option(names = CommandRunner.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
