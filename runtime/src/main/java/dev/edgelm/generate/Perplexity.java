@@ -116,9 +116,9 @@ public final class Perplexity {
                 window[0] = bos;
             }
             // Every chunk starts at position 0: the cache's earlier entries are overwritten before they are read,
-            // which is llama.cpp's cache clear. Logits are only needed where tokens are scored, and the last
-            // position predicts nothing that is scored, so it is not run at all.
-            pass.forward(window, 0, first, 0, logits);
+            // which is llama.cpp's cache clear. Logits are only needed where tokens are scored, so the first half
+            // only fills the cache, and the last position predicts nothing that is scored, so it is not run at all.
+            pass.prefill(window, 0, first, 0);
             for (int from = first; from < contextLength - 1; from += pass.batchCapacity()) {
                 int n = Math.min(pass.batchCapacity(), contextLength - 1 - from);
                 pass.forwardAll(window, from, n, from, logits);

@@ -70,7 +70,12 @@ public final class Session {
                         System.nanoTime() - start, 0);
             }
             int n = Math.min(pass.batchCapacity(), prompt.length - from);
-            pass.forward(prompt, from, n, from, logits);
+            // Only the last batch's last logits pick the first token; the batches before only fill the cache.
+            if (from + n == prompt.length) {
+                pass.forward(prompt, from, n, from, logits);
+            } else {
+                pass.prefill(prompt, from, n, from);
+            }
             System.arraycopy(prompt, from, cached, from, n);
             cachedLength = from + n;
         }

@@ -8,9 +8,8 @@ import dev.edgelm.kernels.WeightMatrix;
 import dev.edgelm.kernels.quant.Quantization;
 import dev.edgelm.model.ModelConfig.LayerShape;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * One sequence's run through a model: its KV cache and the buffers of a batch of positions, so that a prompt is
@@ -47,8 +46,11 @@ public final class ForwardPass {
     private final float[] projected;
     private final float[] gates;
     private final float[] ups;
-    /** Activations by vector length: OpenELM's attention and FFN widths differ between layers. */
-    private final Map<Integer, QuantizedActivations> activations = new HashMap<>();
+    /**
+     * Quantized activations for each input length a projection takes (the width, and each layer's attention and FFN
+     * widths, which differ between OpenELM's layers), allocated here so that a token allocates none.
+     */
+    private final QuantizedActivations[] activations;
     private final AttentionJob attention;
     /** Logits of a batch that goes further into the caller's array than the front ({@link #forwardAll}). */
     private float[] logitScratch;
@@ -90,6 +92,10 @@ public final class ForwardPass {
         gates = new float[2 * b * config.maxFeedForwardLength()];
         ups = new float[b * config.maxFeedForwardLength()];
         attention = new AttentionJob(config.maxHeads() * cache.capacity());
+        IntStream lengths = IntStream.concat(IntStream.of(dim), config.layers().stream().flatMapToInt(
+                l -> IntStream.of(l.heads() * config.headDimV(), l.feedForwardLength())));
+        activations = lengths.distinct().mapToObj(len -> QuantizedActivations.allocate(len, batchCapacity))
+                .toArray(QuantizedActivations[]::new);
     }
 
     /** The model's hyperparameters. */
@@ -116,7 +122,15 @@ public final class ForwardPass {
      * @throws ContextFullException if the positions go past the cache's capacity
      */
     public void forward(int[] tokens, int from, int count, int position, float[] logits) {
-        run(tokens, from, count, position, logits, false);
+        run(tokens, from, count, position, logits, Outputs.LAST);
+    }
+
+    /**
+     * As {@link #forward}, but only fills the cache: no logits, so the output head (often the largest matrix of a
+     * small model) is not run. For the parts of a prompt whose predictions nobody reads.
+     */
+    public void prefill(int[] tokens, int from, int count, int position) {
+        run(tokens, from, count, position, null, Outputs.NONE);
     }
 
     /**
@@ -124,10 +138,13 @@ public final class ForwardPass {
      * token {@code i} at {@code logits[i * vocabularySize ..]} (perplexity needs them all).
      */
     public void forwardAll(int[] tokens, int from, int count, int position, float[] logits) {
-        run(tokens, from, count, position, logits, true);
+        run(tokens, from, count, position, logits, Outputs.ALL);
     }
 
-    private void run(int[] tokens, int from, int count, int position, float[] logits, boolean all) {
+    /** Which positions' logits a run computes. */
+    private enum Outputs { NONE, LAST, ALL }
+
+    private void run(int[] tokens, int from, int count, int position, float[] logits, Outputs outputs) {
         Objects.checkFromIndexSize(from, count, tokens.length);
         if (count <= 0) {
             throw new IllegalArgumentException("at least one token is needed, got " + count);
@@ -136,7 +153,9 @@ public final class ForwardPass {
             throw new ContextFullException(position + count, cache.capacity());
         }
         int vocab = config.vocabularySize();
-        Objects.checkFromIndexSize(0, all ? count * vocab : vocab, logits.length);
+        if (outputs != Outputs.NONE) {
+            Objects.checkFromIndexSize(0, outputs == Outputs.ALL ? count * vocab : vocab, logits.length);
+        }
         for (int i = from; i < from + count; i++) {
             if (tokens[i] < 0 || tokens[i] >= vocab) {
                 throw new IllegalArgumentException("token " + tokens[i] + " is outside the vocabulary of " + vocab);
@@ -145,9 +164,9 @@ public final class ForwardPass {
         for (int done = 0; done < count; done += batchCapacity) {
             int n = Math.min(batchCapacity, count - done);
             runBatch(tokens, from + done, n, position + done);
-            if (all) {
+            if (outputs == Outputs.ALL) {
                 outputHead(0, n, logits, done * vocab);
-            } else if (done + n == count) {
+            } else if (outputs == Outputs.LAST && done + n == count) {
                 outputHead(n - 1, 1, logits, 0);
             }
         }
@@ -343,10 +362,19 @@ public final class ForwardPass {
     }
 
     private QuantizedActivations quantized(float[] src, int n, int length) {
-        QuantizedActivations a = activations.computeIfAbsent(length,
-                len -> QuantizedActivations.allocate(len, batchCapacity));
+        QuantizedActivations a = activationsOf(length);
         a.quantize(src, 0, n);
         return a;
+    }
+
+    /** The buffers for vectors of {@code length} values (one of a handful: a linear scan). */
+    private QuantizedActivations activationsOf(int length) {
+        for (QuantizedActivations a : activations) {
+            if (a.length() == length) {
+                return a;
+            }
+        }
+        throw new IllegalStateException("no projection of this model takes " + length + " inputs");
     }
 
     /** {@code out = scale * (W x) + bias} for every column. */
