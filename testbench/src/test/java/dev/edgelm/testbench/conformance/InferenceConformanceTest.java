@@ -14,10 +14,7 @@ import dev.edgelm.model.ContextOptions;
 import dev.edgelm.model.ForwardPass;
 import dev.edgelm.model.KvCacheType;
 import dev.edgelm.model.Model;
-import dev.edgelm.testbench.fixtures.FixtureGenerator;
-import dev.edgelm.testbench.fixtures.FixtureTokenizer;
-import dev.edgelm.testbench.fixtures.ModelLayout;
-import dev.edgelm.testbench.fixtures.TypeMix;
+import dev.edgelm.testbench.fixtures.TinyFixtures;
 import dev.edgelm.testbench.peer.Distributions;
 import dev.edgelm.testbench.peer.LlamaCppPeer;
 import dev.edgelm.testbench.reference.TestShapes;
@@ -28,7 +25,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,10 +57,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class InferenceConformanceTest {
     static final double LOGPROB_TOLERANCE = 0.05;
     static final int GREEDY_TOKENS = 32;
-    /** The built-in vocabulary's learned tokens (it has 443 in all with its control tokens). */
-    private static final int LEARNED_TOKENS = 1024;
-    /** Prompt ids are drawn below this: byte tokens and merges every built-in vocabulary has. */
-    private static final int PROMPT_IDS = 400;
 
     /** One fixture: an architecture and a llama-quantize type name. */
     record Case(String architecture, String types) {
@@ -114,12 +106,8 @@ class InferenceConformanceTest {
     }
 
     /** Prompts of random ids: a long one for the distribution (RoPE turns far), a short one to continue. */
-    private static final int[] LOGITS_PROMPT = prompt(40, 1);
-    private static final int[] GREEDY_PROMPT = prompt(6, 2);
-
-    private static int[] prompt(int length, long seed) {
-        return new Random(seed).ints(length, 0, PROMPT_IDS).toArray();
-    }
+    private static final int[] LOGITS_PROMPT = TinyFixtures.prompt(40, 1);
+    private static final int[] GREEDY_PROMPT = TinyFixtures.prompt(6, 2);
 
     @BeforeAll
     static void runBothSides() throws IOException {
@@ -128,10 +116,8 @@ class InferenceConformanceTest {
         List<Case> cases = cases().toList();
         List<Map<String, Object>> requests = new ArrayList<>();
         for (Case c : cases) {
-            Path file = dir.resolve(c.fileName());
-            FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of(c.architecture()),
-                    TestShapes.forArchitecture(c.architecture()), TypeMix.parse(c.types()), FixtureTokenizer.builtin(LEARNED_TOKENS),
-                    FixtureGenerator.Weights.RANDOM, 7), file);
+            Path file = TinyFixtures.tiny(dir, c.architecture(), c.types(),
+                    TestShapes.forArchitecture(c.architecture()), TinyFixtures.builtinVocabulary(), 7);
             List<Map<String, Object>> fileRequests = new ArrayList<>(List.of(
                     Map.of("mode", "logits", "tokens", boxed(LOGITS_PROMPT), "top_k", 5, "kv_type", "f32",
                             "flash_attention", false),

@@ -10,11 +10,9 @@ import dev.edgelm.generate.Perplexity;
 import dev.edgelm.gguf.GgufFile;
 import dev.edgelm.model.Model;
 import dev.edgelm.testbench.conformance.InferenceConformanceTest.Case;
-import dev.edgelm.testbench.fixtures.FixtureGenerator;
 import dev.edgelm.testbench.fixtures.FixtureTokenizer;
-import dev.edgelm.testbench.fixtures.ModelLayout;
 import dev.edgelm.testbench.fixtures.ShapePreset;
-import dev.edgelm.testbench.fixtures.TypeMix;
+import dev.edgelm.testbench.fixtures.TinyFixtures;
 import dev.edgelm.testbench.launcher.InProcessEdgeLm;
 import dev.edgelm.testbench.peer.LlamaCppPeer;
 import dev.edgelm.tokenizer.Tokenizer;
@@ -53,7 +51,6 @@ class PerplexityConformanceTest {
     static final double RELATIVE_TOLERANCE = 0.005;
     static final int N_CTX = 128;
     static final int CHUNKS = 3;
-    private static final int LEARNED_TOKENS = 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Varied English, several chunks long in either vocabulary (the file adds a final newline, which is dropped). */
@@ -111,12 +108,10 @@ class PerplexityConformanceTest {
         List<Map<String, Object>> requests = new ArrayList<>();
         try (GgufFile spm = GgufFile.open(spmVocabulary())) {
             for (Case c : cases) {
-                Path file = dir.resolve(c.fileName());
                 FixtureTokenizer tokenizer = c.architecture().equals("llama")
-                        ? FixtureTokenizer.copiedFrom(spm) : FixtureTokenizer.builtin(LEARNED_TOKENS);
-                FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of(c.architecture()),
-                        ShapePreset.TINY.shape(), TypeMix.parse(c.types()), tokenizer,
-                        FixtureGenerator.Weights.RANDOM, 11), file);
+                        ? FixtureTokenizer.copiedFrom(spm) : TinyFixtures.builtinVocabulary();
+                Path file = TinyFixtures.tiny(dir, c.architecture(), c.types(), ShapePreset.TINY.shape(), tokenizer,
+                        11);
                 int[] tokens;
                 int bos;
                 try (Model model = Model.open(file)) {

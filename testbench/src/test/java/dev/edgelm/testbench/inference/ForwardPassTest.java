@@ -15,6 +15,7 @@ import dev.edgelm.model.ContextOptions;
 import dev.edgelm.model.ForwardPass;
 import dev.edgelm.model.KvCacheType;
 import dev.edgelm.model.Model;
+import dev.edgelm.testbench.fixtures.TinyFixtures;
 import dev.edgelm.testbench.peer.Distributions;
 import dev.edgelm.testbench.reference.ReferenceModel;
 import dev.edgelm.testbench.reference.TestShapes;
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The runtime's forward pass: against the F32 reference, and invariant under batching and thread count. */
 class ForwardPassTest {
-    private static final int[] PROMPT = Fixtures.prompt(37, 3);
+    private static final int[] PROMPT = TinyFixtures.prompt(37, 3);
 
     @TempDir
     Path dir;
@@ -54,7 +55,7 @@ class ForwardPassTest {
             "bitnet,pure-F32", "gemma,pure-F32", "gemma2,pure-F32", "phi2,pure-F32", "gpt2,pure-F32",
             "llama,pure-F16", "gemma2,pure-F16", "phi2,pure-F16", "openelm,pure-F16"})
     void matchesTheReferenceForwardPass(String architecture, String types) throws IOException {
-        Path file = Fixtures.tiny(dir, architecture, types, TestShapes.forArchitecture(architecture));
+        Path file = TinyFixtures.tiny(dir, architecture, types, TestShapes.forArchitecture(architecture));
         try (GgufFile gguf = GgufFile.open(file); Model model = Model.open(file); ComputePool pool = new ComputePool(2)) {
             double[] reference = Distributions.logSoftmax(ReferenceModel.load(gguf).logits(PROMPT));
             double[] ours = Distributions.logSoftmax(logits(model, pool, options(16, KvCacheType.F32)));
@@ -85,7 +86,7 @@ class ForwardPassTest {
             "llama,Q4_K_M,0.05", "qwen2,Q4_K_M,0.05", "phi3,Q4_K_M,0.05", "openelm,Q4_0,0.05"})
     void quantizedWeightsMatchTheReferenceWithLlamaCppRounding(String architecture, String types, double tolerance)
             throws IOException {
-        Path file = Fixtures.tiny(dir, architecture, types, TestShapes.forArchitecture(architecture));
+        Path file = TinyFixtures.tiny(dir, architecture, types, TestShapes.forArchitecture(architecture));
         double worst = gapFromRoundedReference(file);
         System.out.printf("ForwardPassTest %s %s: top-5 max |logprob difference| from the reference %.2g%n",
                 architecture, types, worst);
@@ -100,7 +101,7 @@ class ForwardPassTest {
     @ParameterizedTest
     @ValueSource(strings = {"pure-I2_S", "TQ2_0", "pure-F32"})
     void microsoftsBitnetNameRunsTheSquaredReluFeedForward(String types) throws IOException {
-        Path file = renamed(Fixtures.tiny(dir, "bitnet", types), "bitnet", "bitnet-b1.58");
+        Path file = renamed(TinyFixtures.tiny(dir, "bitnet", types), "bitnet", "bitnet-b1.58");
         try (Model model = Model.open(file)) {
             assertThat(model.config().architecture()).isEqualTo(Architecture.BITNET_B158);
         }
@@ -154,7 +155,7 @@ class ForwardPassTest {
     @ParameterizedTest
     @ValueSource(strings = {"pure-F32", "pure-Q8_0", "Q4_0", "Q4_K_M"})
     void batchingAgreesWithTokenByToken(String types) throws IOException {
-        try (Model model = Model.open(Fixtures.tiny(dir, "llama", types)); ComputePool pool = new ComputePool(2)) {
+        try (Model model = Model.open(TinyFixtures.tiny(dir, "llama", types)); ComputePool pool = new ComputePool(2)) {
             double[] single = Distributions.logSoftmax(logits(model, pool, options(1, KvCacheType.F16)));
             for (int batch : new int[] {7, 64}) {
                 double[] batched = Distributions.logSoftmax(logits(model, pool, options(batch, KvCacheType.F16)));
@@ -170,7 +171,7 @@ class ForwardPassTest {
     @ParameterizedTest
     @ValueSource(strings = {"F16", "Q8_0"})
     void roundingCachesStayCloseToTheF32Cache(String cache) throws IOException {
-        try (Model model = Model.open(Fixtures.tiny(dir, "qwen2", "pure-F32")); ComputePool pool = new ComputePool(2)) {
+        try (Model model = Model.open(TinyFixtures.tiny(dir, "qwen2", "pure-F32")); ComputePool pool = new ComputePool(2)) {
             double[] exact = Distributions.logSoftmax(logits(model, pool, options(16, KvCacheType.F32)));
             double[] rounded = Distributions.logSoftmax(logits(model, pool, options(16, KvCacheType.valueOf(cache))));
             double worst = topFiveGap(rounded, exact);
@@ -185,7 +186,7 @@ class ForwardPassTest {
     @ParameterizedTest
     @ValueSource(strings = {"Q4_K_M", "pure-TQ2_0", "pure-Q5_1"})
     void threadCountDoesNotChangeTheLogits(String types) throws IOException {
-        Path file = Fixtures.tiny(dir, "qwen2", types);
+        Path file = TinyFixtures.tiny(dir, "qwen2", types);
         try (Model model = Model.open(file); ComputePool one = new ComputePool(1); ComputePool two = new ComputePool(2)) {
             assertThat(logits(model, two, options(16, KvCacheType.F16)))
                     .containsExactly(logits(model, one, options(16, KvCacheType.F16)));
@@ -194,7 +195,7 @@ class ForwardPassTest {
 
     @Test
     void forwardAllGivesTheLogitsAfterEveryPosition() throws IOException {
-        try (Model model = Model.open(Fixtures.tiny(dir, "llama", "pure-Q8_0")); ComputePool pool = new ComputePool(2)) {
+        try (Model model = Model.open(TinyFixtures.tiny(dir, "llama", "pure-Q8_0")); ComputePool pool = new ComputePool(2)) {
             int vocab = model.config().vocabularySize();
             ForwardPass pass = model.newSequence(Kernels.get(), pool, options(8, KvCacheType.F16));
             float[] all = new float[PROMPT.length * vocab];
@@ -217,7 +218,7 @@ class ForwardPassTest {
 
     @Test
     void positionsPastTheContextAreRefusedWithTheSizes() throws IOException {
-        try (Model model = Model.open(Fixtures.tiny(dir, "llama", "Q4_0")); ComputePool pool = new ComputePool(1)) {
+        try (Model model = Model.open(TinyFixtures.tiny(dir, "llama", "Q4_0")); ComputePool pool = new ComputePool(1)) {
             ForwardPass pass = model.newSequence(Kernels.get(), pool,
                     ContextOptions.defaults().withContextLength(16));
             float[] logits = new float[model.config().vocabularySize()];
@@ -235,7 +236,7 @@ class ForwardPassTest {
 
     @Test
     void aContextLongerThanTheModelsIsRefused() throws IOException {
-        try (Model model = Model.open(Fixtures.tiny(dir, "llama", "Q4_0")); ComputePool pool = new ComputePool(1)) {
+        try (Model model = Model.open(TinyFixtures.tiny(dir, "llama", "Q4_0")); ComputePool pool = new ComputePool(1)) {
             int tooLong = model.config().contextLength() + 1;
             assertThatThrownBy(() -> model.newSequence(Kernels.get(), pool,
                     ContextOptions.defaults().withContextLength(tooLong)))

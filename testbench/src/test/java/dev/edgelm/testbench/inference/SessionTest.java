@@ -16,6 +16,7 @@ import dev.edgelm.kernels.Kernels;
 import dev.edgelm.model.ContextFullException;
 import dev.edgelm.model.ContextOptions;
 import dev.edgelm.model.Model;
+import dev.edgelm.testbench.fixtures.TinyFixtures;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Generation sessions: prefix reuse, streaming, stop strings, cancellation, a full context, seeds. */
 class SessionTest {
-    private static final int[] PROMPT = Fixtures.prompt(12, 5);
+    private static final int[] PROMPT = TinyFixtures.prompt(12, 5);
 
     @TempDir
     static Path dir;
@@ -39,7 +40,7 @@ class SessionTest {
     @BeforeAll
     static void open() throws IOException {
         // F32 weights: batch splits change no rounding, so reused and recomputed prefixes agree exactly.
-        model = Model.open(Fixtures.tiny(dir, "llama", "pure-F32"));
+        model = Model.open(TinyFixtures.tiny(dir, "llama", "pure-F32"));
         pool = new ComputePool(2);
     }
 
@@ -67,7 +68,7 @@ class SessionTest {
 
         // A follow-up: the whole first exchange plus more text, as a chat's next turn looks.
         int[] followUp = IntStream.concat(IntStream.concat(IntStream.of(PROMPT), IntStream.of(first.tokens())),
-                IntStream.of(Fixtures.prompt(5, 9))).toArray();
+                IntStream.of(TinyFixtures.prompt(5, 9))).toArray();
         GenerationResult second = greedy(session, followUp, 10);
         assertThat(second.reusedPromptTokens()).isEqualTo(PROMPT.length + first.tokens().length - 1);
         assertThat(second.tokens()).containsExactly(greedy(session(128), followUp, 10).tokens());

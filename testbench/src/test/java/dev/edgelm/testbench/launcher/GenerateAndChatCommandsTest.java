@@ -14,11 +14,9 @@ import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
 import dev.edgelm.model.ContextOptions;
 import dev.edgelm.model.Model;
-import dev.edgelm.testbench.fixtures.FixtureGenerator;
 import dev.edgelm.testbench.fixtures.FixtureTokenizer;
-import dev.edgelm.testbench.fixtures.ModelLayout;
 import dev.edgelm.testbench.fixtures.ShapePreset;
-import dev.edgelm.testbench.fixtures.TypeMix;
+import dev.edgelm.testbench.fixtures.TinyFixtures;
 import dev.edgelm.testbench.launcher.InProcessEdgeLm.Run;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -48,16 +46,13 @@ class GenerateAndChatCommandsTest {
 
     @BeforeAll
     static void writeFixtures() throws IOException {
-        model = dir.resolve("tiny-q8.gguf");
-        FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of("llama"), ShapePreset.TINY.shape(),
-                TypeMix.parse("Q8_0"), FixtureTokenizer.builtin(1024), FixtureGenerator.Weights.RANDOM, 3), model);
+        model = TinyFixtures.tiny(dir, "llama", "Q8_0", ShapePreset.TINY.shape(), TinyFixtures.builtinVocabulary(),
+                3);
         Path vocab = Path.of(System.getProperty("edgelm.shared.dir", "../shared"), "vocab", "ggml-vocab-qwen2.gguf");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(vocab), "../shared/vocab is not here");
-        chatModel = dir.resolve("qwen2-chat.gguf");
         try (GgufFile vocabulary = GgufFile.open(vocab)) {
-            FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of("qwen2"), ShapePreset.TINY.shape(),
-                    TypeMix.parse("Q8_0"), FixtureTokenizer.copiedFrom(vocabulary), FixtureGenerator.Weights.RANDOM,
-                    3), chatModel);
+            chatModel = TinyFixtures.tiny(dir, "qwen2", "Q8_0", ShapePreset.TINY.shape(),
+                    FixtureTokenizer.copiedFrom(vocabulary), 3);
         }
     }
 

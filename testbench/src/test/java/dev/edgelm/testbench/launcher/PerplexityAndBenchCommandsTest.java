@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgelm.agent.cli.CommandRunner;
-import dev.edgelm.testbench.fixtures.FixtureGenerator;
-import dev.edgelm.testbench.fixtures.FixtureTokenizer;
-import dev.edgelm.testbench.fixtures.ModelLayout;
 import dev.edgelm.testbench.fixtures.ShapePreset;
-import dev.edgelm.testbench.fixtures.TypeMix;
+import dev.edgelm.testbench.fixtures.TinyFixtures;
 import dev.edgelm.testbench.launcher.InProcessEdgeLm.Run;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,9 +32,8 @@ class PerplexityAndBenchCommandsTest {
 
     @BeforeAll
     static void writeFixtures() throws IOException {
-        model = dir.resolve("tiny-q8.gguf");
-        FixtureGenerator.write(new FixtureGenerator.Request(ModelLayout.of("llama"), ShapePreset.TINY.shape(),
-                TypeMix.parse("Q8_0"), FixtureTokenizer.builtin(1024), FixtureGenerator.Weights.RANDOM, 1), model);
+        model = TinyFixtures.tiny(dir, "llama", "Q8_0", ShapePreset.TINY.shape(), TinyFixtures.builtinVocabulary(),
+                1);
         text = Files.writeString(dir.resolve("text.txt"), """
                 A short text: enough for a few chunks of sixteen tokens, and far too short for the default context \
                 of five hundred and twelve tokens, which needs at least one thousand and twenty-four.
