@@ -63,6 +63,16 @@ public final class QuantizedActivations {
     final float[] qkScales;
     final int[] qkSums16;
     final int[] qkSums256;
+    /**
+     * For the vector matrix-matrix product, per encoding, the values each column's dot products effectively see
+     * (the floats themselves, or code times block scale), columns interleaved: value k of column c at
+     * {@code [k * interleavedStride + c]}. Null unless vector kernels run and there can be several columns.
+     */
+    final float[] interleavedFloats;
+    final float[] interleavedQ8;
+    final float[] interleavedQk;
+    /** Columns rounded up to whole float vectors. */
+    int interleavedStride;
 
     private QuantizedActivations(int length, int capacity) {
         this.length = length;
@@ -79,6 +89,16 @@ public final class QuantizedActivations {
         this.qkScales = qk ? new float[total / QK_BLOCK] : null;
         this.qkSums16 = qk ? new int[total / QK_SUM_GROUP] : null;
         this.qkSums256 = qk ? new int[total / QK_BLOCK] : null;
+        boolean interleave = VECTOR && capacity > 1;
+        int padded = Math.multiplyExact(length, roundToLanes(capacity));
+        this.interleavedFloats = interleave ? new float[padded] : null;
+        this.interleavedQ8 = interleave && q8 ? new float[padded] : null;
+        this.interleavedQk = interleave && qk ? new float[padded] : null;
+    }
+
+    private static int roundToLanes(int columns) {
+        int lanes = Math.max(1, KernelProvider.VECTOR_BITS / Float.SIZE);
+        return (columns + lanes - 1) / lanes * lanes;
     }
 
     /**
@@ -154,6 +174,9 @@ public final class QuantizedActivations {
             }
         }
         this.columns = columns;
+        if (interleavedFloats != null && columns > 1) {
+            interleave();
+        }
     }
 
     /** Checks that these activations can feed {@code w}: same length, and the encoding its format needs. */
@@ -169,6 +192,36 @@ public final class QuantizedActivations {
         if (columns == 0) {
             throw new IllegalStateException("activations have not been quantized yet");
         }
+    }
+
+    private void interleave() {
+        int stride = roundToLanes(columns);
+        interleavedStride = stride;
+        for (int c = 0; c < columns; c++) {
+            int base = c * length;
+            for (int k = 0; k < length; k++) {
+                interleavedFloats[k * stride + c] = values[base + k];
+            }
+            if (interleavedQ8 != null) {
+                for (int k = 0; k < length; k++) {
+                    interleavedQ8[k * stride + c] = q8Codes[base + k] * q8Scales[(base + k) / Q8_BLOCK];
+                }
+            }
+            if (interleavedQk != null) {
+                for (int k = 0; k < length; k++) {
+                    interleavedQk[k * stride + c] = qkCodes[base + k] * qkScales[(base + k) / QK_BLOCK];
+                }
+            }
+        }
+    }
+
+    /** The interleaved values for {@code encoding} (after a {@link #quantize} of several columns). */
+    float[] interleaved(Encoding encoding) {
+        return switch (encoding) {
+            case FLOAT -> interleavedFloats;
+            case Q8_0 -> interleavedQ8;
+            case Q8_K -> interleavedQk;
+        };
     }
 
     private static int sum(short[] codes, int from, int n) {

@@ -236,10 +236,33 @@ final class VectorDecoders {
         Arrays.fill(out.scales, 4 * b, 4 * b + 4, tensorScale);
     }
 
+    /**
+     * Row {@code row} of {@code w}, any format, as the floats its blocks stand for (scale times code minus
+     * minimum) into {@code out[offset ..]}; {@code scratch} (ready for {@code w}) holds the integer codes between.
+     */
+    static void decodeToFloats(WeightMatrix w, int row, DecodedRow scratch, float[] out, int offset) {
+        if (scratch.floats) {
+            decodeFloats(w, row, out, offset);
+            return;
+        }
+        decode(w, row, scratch);
+        short[] codes = scratch.codes;
+        int group = 1 << scratch.groupShift;
+        for (int g = 0; g < scratch.groups; g++) {
+            FloatVector scale = FloatVector.broadcast(FLOATS, scratch.scales[g]);
+            FloatVector negatedMin = FloatVector.broadcast(FLOATS, scratch.withMins ? -scratch.mins[g] : 0f);
+            for (int i = g * group; i < (g + 1) * group; i += FL) {
+                ((FloatVector) ShortVector.fromArray(HALF_SHORTS, codes, i)
+                        .convertShape(VectorOperators.S2F, FLOATS, 0))
+                        .fma(scale, negatedMin).intoArray(out, offset + i);
+            }
+        }
+    }
+
     // ---- float formats
 
-    /** Row {@code row} of an F32, F16 or BF16 matrix, widened to floats into {@code out}. */
-    static void decodeFloats(WeightMatrix w, int row, float[] out) {
+    /** Row {@code row} of an F32, F16 or BF16 matrix, widened to floats into {@code out[offset ..]}. */
+    static void decodeFloats(WeightMatrix w, int row, float[] out, int offset) {
         BlockFormat format = w.format();
         MemorySegment m = w.data();
         long at = row * w.rowBytes();
@@ -249,16 +272,16 @@ final class VectorDecoders {
             // C2 compiles this loop to the hardware's vector half-to-float conversion (F16C, NEON's fcvtl),
             // which the Vector API cannot reach: faster than widening by bit arithmetic.
             for (int i = 0; i < n; i++) {
-                out[i] = f16(m, at + 2L * i);
+                out[offset + i] = f16(m, at + 2L * i);
             }
             return;
         }
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            floats(format, m, at + (long) i * width).intoArray(out, i);
+            floats(format, m, at + (long) i * width).intoArray(out, offset + i);
         }
         for (; i < n; i++) {
-            out[i] = floatAt(format, m, at + (long) i * width);
+            out[offset + i] = floatAt(format, m, at + (long) i * width);
         }
     }
 

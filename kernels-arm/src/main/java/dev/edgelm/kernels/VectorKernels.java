@@ -123,6 +123,10 @@ final class VectorKernels implements Kernels {
     @Override
     public void matmul(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.product(w, x, out, rowStart, rowEnd, x.columns());
+        if (x.columns() >= VectorMatmul.MIN_COLUMNS) {
+            VectorMatmul.multiply(w, x, out, rowStart, rowEnd);
+            return;
+        }
         DecodedRow decoded = DecodedRow.local(w);
         for (int r = rowStart; r < rowEnd; r++) {
             // Each row is read and decoded once, then dotted with every column from the cache.
@@ -136,7 +140,7 @@ final class VectorKernels implements Kernels {
     /** Decodes row {@code row} of {@code w} into {@code decoded} (made ready for {@code w}). */
     private static void decode(WeightMatrix w, int row, DecodedRow decoded) {
         if (decoded.floats) {
-            VectorDecoders.decodeFloats(w, row, decoded.values);
+            VectorDecoders.decodeFloats(w, row, decoded.values, 0);
         } else {
             VectorDecoders.decode(w, row, decoded);
         }

@@ -60,7 +60,7 @@ class KernelConformanceProperties {
             long seed = seed(2000 * format.ordinal() + s);
             SplittableRandom random = new SplittableRandom(seed);
             WeightMatrix w = randomBlocks(format, 9, cols, ONE, random);
-            QuantizedActivations x = quantize(integerActivations(random, cols * 3, 6), cols);
+            QuantizedActivations x = quantize(integerActivations(random, cols * 19, 6), cols);
             String context = format + " 9x" + cols + ", " + replay(seed);
             checkMatvec(w, x, 0, context);
             checkMatmul(w, x, 0, context);
@@ -88,7 +88,7 @@ class KernelConformanceProperties {
                 if (pattern >= 0) {
                     fillBlockCodes(w, (byte) pattern, scale);
                 }
-                QuantizedActivations x = quantize(gaussian(random, cols * 2), cols);
+                QuantizedActivations x = quantize(gaussian(random, cols * 13), cols);
                 String context = format + " scale 0x" + Integer.toHexString(scale & 0xFFFF) + " pattern "
                         + pattern + ", " + replay(seed);
                 checkMatvec(w, x, RELATIVE_TOLERANCE, context);
@@ -102,7 +102,9 @@ class KernelConformanceProperties {
     @MethodSource("formats")
     void matmulMatchesReferenceWithinTolerance(BlockFormat format) {
         int unit = rowUnit(format);
-        for (int columns : new int[] {1, 2, 5}) {
+        // Below VectorMatmul.MIN_COLUMNS the vector kernels decode and dot; from it on, they multiply float tiles:
+        // 13 and 19 columns fill one- and two-vector tiles at every width, and 11 rows leave a partial row tile.
+        for (int columns : new int[] {1, 2, 5, VectorMatmul.MIN_COLUMNS, 13, 19}) {
             long seed = seed(4000 * format.ordinal() + columns);
             SplittableRandom random = new SplittableRandom(seed);
             WeightMatrix w = quantizedMatrix(format, 11, 3 * unit, random);
