@@ -46,6 +46,9 @@ final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> BLOCK_FLOATS = species(float.class, INT_BITS);
     static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
     static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
+    /** Int8 codes widened to floats: at least 64 bits (the narrowest shape), so at 128 bits two float vectors. */
+    private static final VectorSpecies<Byte> CODE_BYTES = species(byte.class, Math.max(64, BITS / 4));
+    private static final int CODE_LANES = CODE_BYTES.length();
     /** As many shorts as {@link #FLOATS} has lanes, for F16 values. */
     static final VectorSpecies<Short> HALF_SHORTS = species(short.class, BITS / 2);
     static final int FL = FLOATS.length();
@@ -526,13 +529,44 @@ final class VectorKernels implements Kernels {
     @Override
     public float dotQ8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] b, int bOffset,
             int n) {
-        return reference.dotQ8_0(codes, codesOffset, scales, scalesOffset, b, bOffset, n);
+        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
+        Objects.checkFromIndexSize(bOffset, n, b.length);
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int block = 0; block < n / GROUP; block++) {
+            FloatVector blockSum = FloatVector.zero(FLOATS);
+            for (int j = block * GROUP; j < (block + 1) * GROUP; j += CODE_LANES) {
+                ByteVector c = ByteVector.fromArray(CODE_BYTES, codes, codesOffset + j);
+                for (int part = 0; part < CODE_LANES / FL; part++) {
+                    blockSum = codeFloats(c, part).fma(
+                            FloatVector.fromArray(FLOATS, b, bOffset + j + part * FL), blockSum);
+                }
+            }
+            acc = blockSum.fma(FloatVector.broadcast(FLOATS, scales[scalesOffset + block]), acc);
+        }
+        return sum(acc);
     }
 
     @Override
     public void axpyQ8_0(float alpha, byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] y,
             int yOffset, int n) {
-        reference.axpyQ8_0(alpha, codes, codesOffset, scales, scalesOffset, y, yOffset, n);
+        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
+        Objects.checkFromIndexSize(yOffset, n, y.length);
+        for (int block = 0; block < n / GROUP; block++) {
+            FloatVector a = FloatVector.broadcast(FLOATS, alpha * scales[scalesOffset + block]);
+            for (int j = block * GROUP; j < (block + 1) * GROUP; j += CODE_LANES) {
+                ByteVector c = ByteVector.fromArray(CODE_BYTES, codes, codesOffset + j);
+                for (int part = 0; part < CODE_LANES / FL; part++) {
+                    int at = yOffset + j + part * FL;
+                    // Multiply, then add, as the reference does: the same two roundings per value.
+                    FloatVector.fromArray(FLOATS, y, at).add(codeFloats(c, part).mul(a)).intoArray(y, at);
+                }
+            }
+        }
+    }
+
+    /** Part {@code part} ({@link #FL} lanes) of int8 codes, as floats. */
+    private static FloatVector codeFloats(ByteVector codes, int part) {
+        return (FloatVector) codes.convertShape(VectorOperators.B2F, FLOATS, part);
     }
 
     @Override
