@@ -107,14 +107,12 @@ public final class Session {
         int[] generated = new int[Math.min(request.maxTokens(), 1024)];
         int count = 0;
         List<TokenLogprobs> logprobs = new ArrayList<>();
-        StopReason reason = StopReason.LENGTH;
-        while (count < request.maxTokens()) {
+        // A grammar whose only sentence is the empty text is complete before any token.
+        StopReason reason = constraint != null && constraint.isComplete() ? StopReason.GRAMMAR_COMPLETE
+                : StopReason.LENGTH;
+        while (reason == StopReason.LENGTH && count < request.maxTokens()) {
             if (request.cancellation().isCancelled()) {
                 reason = StopReason.CANCELLED;
-                break;
-            }
-            if (constraint != null && constraint.isComplete()) { // an empty text can be the whole sentence
-                reason = StopReason.GRAMMAR_COMPLETE;
                 break;
             }
             if (count > 0) {
@@ -133,7 +131,7 @@ public final class Session {
             }
             generated[count++] = token;
             boolean endOfGeneration = !request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token);
-            boolean grammarComplete = constraint != null && constraint.isComplete() && !endOfGeneration;
+            boolean grammarComplete = constraint != null && constraint.isComplete();
             boolean contextFull = cachedLength == cached.length;
             boolean last = endOfGeneration || grammarComplete || contextFull || count == request.maxTokens();
             // On the last token, release what was held back for a split character or a possible stop string.

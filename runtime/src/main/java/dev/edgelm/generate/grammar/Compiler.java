@@ -336,21 +336,27 @@ final class Compiler {
         return component;
     }
 
+    /**
+     * A named rule that cannot produce any finite text: every alternative needs it again (directly or through
+     * other such rules). Only named rules are checked: if they all can finish, so can the rules made for their
+     * groups and repetitions, whose recursion always has an empty way out.
+     */
     private void rejectUnproductive(boolean[] productive) {
-        List<String> stuck = new ArrayList<>();
-        int first = -1;
+        List<Integer> stuck = new ArrayList<>();
         for (int r = 0; r < definitions.size(); r++) {
             if (!productive[r]) {
-                stuck.add("'" + definitions.get(r).name() + "'");
-                first = first < 0 ? r : first;
+                stuck.add(r);
             }
         }
-        if (first >= 0) {
-            throw source.error(definitions.get(first).offset(), (stuck.size() == 1 ? "rule " + stuck.getFirst()
-                    + " can" : "rules " + String.join(", ", stuck) + " can") + " never produce a finite text: every"
-                    + " alternative needs " + (stuck.size() == 1 ? "the rule itself" : "one of them") + " again, with"
-                    + " no alternative that ends the recursion");
+        if (stuck.isEmpty()) {
+            return;
         }
+        String names = String.join(", ", stuck.stream().map(r -> "'" + definitions.get(r).name() + "'").toList());
+        String message = stuck.size() == 1
+                ? "rule " + names + " can never produce a finite text: every alternative needs the rule itself again"
+                : "rules " + names + " can never produce a finite text: every alternative needs one of them again";
+        throw source.error(definitions.get(stuck.getFirst()).offset(), message
+                + ", with no alternative that ends the recursion");
     }
 
     private Program layOut(int root) {

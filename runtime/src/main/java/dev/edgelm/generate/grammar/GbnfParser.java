@@ -26,6 +26,8 @@ final class GbnfParser {
     private final GbnfSource source;
     private final String text;
     private int pos;
+    /** Where the rule being read starts. */
+    private int ruleStart;
 
     private GbnfParser(GbnfSource source) {
         this.source = source;
@@ -52,6 +54,7 @@ final class GbnfParser {
 
     private Rule rule() {
         int start = pos;
+        ruleStart = pos;
         if (!isNameChar(peek())) {
             throw source.error(pos, peek() == '|'
                     ? "a line cannot start with '|': end the line before with '|' to continue a rule on the next line"
@@ -300,8 +303,10 @@ final class GbnfParser {
         for (int i = 0; i < digits; i++) {
             int digit = pos < text.length() ? hexDigit(text.charAt(pos)) : -1;
             if (digit < 0) {
+                String found = pos < text.length() ? "'" + text.substring(start, pos + 1) + "'"
+                        : "the end of the grammar";
                 throw source.error(start, "escape '\\" + kind + "' needs exactly " + digits + " hex digits, found "
-                        + (pos < text.length() ? "'" + text.substring(start, pos + 1) + "'" : "the end of the grammar"));
+                        + found);
             }
             value = value * 16 + digit;
             pos++;
@@ -327,8 +332,10 @@ final class GbnfParser {
     /** What may not come here, and what could have. */
     private GrammarException unexpected(boolean nested) {
         if (text.startsWith("::=", pos)) {
-            return source.error(pos, "unexpected '::=': this line continues the rule before it (that rule's last line"
-                    + " ends with '|' or leaves a '(' open)");
+            return source.error(pos, text.substring(ruleStart, pos).indexOf('\n') < 0
+                    ? "unexpected '::=': a rule must start on a line of its own"
+                    : "unexpected '::=': this line continues the rule before it (that rule's last line ends with '|'"
+                            + " or leaves a '(' open)");
         }
         char c = text.charAt(pos);
         String hint = c == '_' && pos > 0 && isNameChar(text.charAt(pos - 1))

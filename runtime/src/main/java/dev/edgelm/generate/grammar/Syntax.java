@@ -34,6 +34,6 @@ final class Syntax {
     /** {@code ( ... | ... )}. */
     record Group(List<List<Item>> alternatives, int offset) implements Item {}
 
-    /** {@code item*}, {@code item+}, {@code item?} or {@code item{min,max}}; max is {@link #UNBOUNDED} or {@code >= min}. */
+    /** {@code item*}, {@code item+}, {@code item?} or {@code item{min,max}}; max is {@link #UNBOUNDED} or >= min. */
     record Repeat(Item item, long min, long max, int offset) implements Item {}
 }

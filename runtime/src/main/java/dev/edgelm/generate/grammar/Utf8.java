@@ -50,7 +50,8 @@ final class Utf8 {
         int remaining = ((partial >>> 2) & 3) - 1;
         int length = (partial & 3) + 1;
         if (remaining == 0) {
-            boolean valid = value >= MIN[length] && value <= CharSet.MAX_CODE_POINT && (value < 0xD800 || value > 0xDFFF);
+            boolean valid = value >= MIN[length] && value <= CharSet.MAX_CODE_POINT
+                    && (value < 0xD800 || value > 0xDFFF);
             return valid ? value : INVALID;
         }
         int next = pack(value, remaining, length);

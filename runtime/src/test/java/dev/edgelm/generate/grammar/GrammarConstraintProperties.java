@@ -119,16 +119,14 @@ class GrammarConstraintProperties {
         }
     }
 
-    /** Tokens worth favouring: end-of-generation, control, and those whose bytes end inside a character. */
+    /** Tokens worth favouring: end-of-generation, control, and those that split a UTF-8 character. */
     private record Favoured(int[] endOfGeneration, int[] control, int[] splitting) {
         Favoured(Tokenizer tokenizer) {
             this(IntStream.range(0, tokenizer.vocabularySize()).filter(tokenizer::isEndOfGeneration).toArray(),
                     IntStream.range(0, tokenizer.vocabularySize())
                             .filter(t -> tokenizer.tokenType(t) == TokenType.CONTROL).toArray(),
-                    IntStream.range(0, tokenizer.vocabularySize()).filter(t -> {
-                        byte[] b = tokenizer.tokenBytes(t);
-                        return b.length > 0 && (b[b.length - 1] & 0xC0) != 0 && (b[b.length - 1] & 0xFF) >= 0x80;
-                    }).toArray());
+                    IntStream.range(0, tokenizer.vocabularySize())
+                            .filter(t -> GrammarFixtures.splitsACharacter(tokenizer.tokenBytes(t))).toArray());
         }
     }
 }

@@ -74,13 +74,11 @@ class GrammarConstraintTest {
         }
     }
 
-    /** A random allowed token; every other time one that ends inside a character, when there is one. */
+    /** A random allowed token; every other time one that splits a character, when there is one. */
     private static int pick(SplittableRandom random, BitSet allowed, Tokenizer tokenizer) {
         int[] ids = allowed.stream().toArray();
-        int[] splitting = Arrays.stream(ids).filter(t -> {
-            byte[] b = tokenizer.tokenBytes(t);
-            return b.length > 0 && (b[b.length - 1] & 0xFF) >= 0xC2;
-        }).toArray();
+        int[] splitting = Arrays.stream(ids)
+                .filter(t -> GrammarFixtures.splitsACharacter(tokenizer.tokenBytes(t))).toArray();
         return splitting.length > 0 && random.nextBoolean() ? splitting[random.nextInt(splitting.length)]
                 : ids[random.nextInt(ids.length)];
     }

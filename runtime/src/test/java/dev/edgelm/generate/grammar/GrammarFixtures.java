@@ -42,6 +42,27 @@ final class GrammarFixtures {
         });
     }
 
+    /**
+     * Whether a token's bytes split a UTF-8 character: they begin with continuation bytes (the end of a character
+     * begun before) or end with a lead byte whose continuation bytes are not all there.
+     */
+    static boolean splitsACharacter(byte[] bytes) {
+        if (bytes.length == 0) {
+            return false;
+        }
+        if ((bytes[0] & 0xC0) == 0x80) {
+            return true;
+        }
+        for (int i = bytes.length - 1; i >= 0; i--) {
+            int b = bytes[i] & 0xFF;
+            if ((b & 0xC0) != 0x80) {
+                int length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+                return bytes.length - i < length;
+            }
+        }
+        return false;
+    }
+
     private static String read(Path path) {
         try {
             return Files.readString(path, StandardCharsets.UTF_8);

@@ -163,7 +163,8 @@ class GrammarParseTest {
             root ::= "a"{9999999999} => grammar error at 1:14: repetition count 9999999999 is too large
             root ::= * "a" => grammar error at 1:10: '*' must follow the item it repeats
             root ::= ("a" "b" => grammar error at 1:18: expected ')' to close the '(' at 1:10, found the end of the grammar
-            root ::= ("a" ::= "b") => grammar error at 1:15: unexpected '::=': this line continues the rule before it (that rule's last line ends with '|' or leaves a '(' open)
+            root ::= ("a" ::= "b") => grammar error at 1:15: unexpected '::=': a rule must start on a line of its own
+            root ::= "a" b ::= "c" => grammar error at 1:16: unexpected '::=': a rule must start on a line of its own
             root ::= "a") => grammar error at 1:13: unexpected ')': no '(' is open
             root ::= "a" @ => grammar error at 1:14: unexpected '@': expected a string "...", a class [...], a rule name, '(', '.' or a repetition (* + ? {m,n}), '|' or the end of the line
             root ::= ("a" @) => grammar error at 1:15: unexpected '@': expected a string "...", a class [...], a rule name, '(', '.' or a repetition (* + ? {m,n}), '|' or ')'
@@ -179,7 +180,8 @@ class GrammarParseTest {
 
     @Test
     void errorsOnLaterLinesCountLinesAndCodePoints() {
-        assertError("root ::= a\n\na ::= \"😀😀\" b", "grammar error at 3:12: undefined rule 'b' (no 'b ::= ...' in the grammar)");
+        assertError("root ::= a\n\na ::= \"😀😀\" b",
+                "grammar error at 3:12: undefined rule 'b' (no 'b ::= ...' in the grammar)");
         assertError("root ::= \"a\"\n  | \"b\"",
                 "grammar error at 2:3: a line cannot start with '|': end the line before with '|' to continue a rule"
                         + " on the next line");

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  */
 record RandomGrammar(String gbnf, Pattern regex, Node root) {
     /** The characters texts are made of: ASCII, GBNF's special characters, and 2-, 3- and 4-byte UTF-8. */
-    static final int[] ALPHABET = {'a', 'b', 'c', '0', '1', '"', '\\', '-', ']', '[', '^', '\n', ' ', 'é', 'ぁ', 0x1F600};
+    static final int[] ALPHABET = {
+        'a', 'b', 'c', '0', '1', '"', '\\', '-', ']', '[', '^', '\n', ' ', 'é', 'ぁ', 0x1F600};
 
     /** A grammar of about {@code size} nodes, from {@code random}. */
     static RandomGrammar generate(SplittableRandom random, int size) {

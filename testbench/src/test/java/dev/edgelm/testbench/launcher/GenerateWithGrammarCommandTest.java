@@ -40,7 +40,8 @@ class GenerateWithGrammarCommandTest {
 
     @Test
     void theOutputFollowsTheGrammarAndStopsWhenItIsComplete() throws IOException {
-        Path grammar = file("answer.gbnf", "root ::= \"{\\\"answer\\\": \" (\"true\" | \"false\" | [0-9]{1,4}) \"}\"\n");
+        Path grammar = file("answer.gbnf",
+                "root ::= \"{\\\"answer\\\": \" (\"true\" | \"false\" | [0-9]{1,4}) \"}\"\n");
         for (String temperature : new String[] {"0", "1.5"}) {
             Run run = edgelm("generate", "-m", model.toString(), "-p", "Hello", "-n", "64", "--temp", temperature,
                     "--seed", "7", "--grammar", grammar.toString(), "--json", "-t", "1");
@@ -114,7 +115,8 @@ class GenerateWithGrammarCommandTest {
                 jsonLines.toString());
         assertThat(text.status()).as(text.err()).isZero();
         assertThat(text.out()).contains("decode, free:").contains("decode, constrained:")
-                .contains("grammar's share of the constrained decode time").contains("time per token, constrained / free");
+                .contains("grammar's share of the constrained decode time")
+                .contains("time per token, constrained / free");
     }
 
     @Test
