@@ -14,9 +14,11 @@ import java.util.List;
  * @param reusedPromptTokens prompt tokens whose keys and values were already in the cache
  * @param prefillNanos      time spent on the prompt
  * @param decodeNanos       time spent generating, after the prompt
+ * @param grammarNanos      the part of {@code decodeNanos} that the request's grammar cost: checking sampled tokens,
+ *                          computing the allowed ones and drawing again when a token was refused (0 without one)
  */
 public record GenerationResult(String text, int[] tokens, List<TokenLogprobs> logprobs, StopReason stopReason,
-        int promptTokens, int reusedPromptTokens, long prefillNanos, long decodeNanos) {
+        int promptTokens, int reusedPromptTokens, long prefillNanos, long decodeNanos, long grammarNanos) {
 
     /** Copies. */
     public GenerationResult {

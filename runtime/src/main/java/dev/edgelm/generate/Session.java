@@ -1,5 +1,6 @@
 package dev.edgelm.generate;
 
+import dev.edgelm.generate.grammar.GrammarConstraint;
 import dev.edgelm.generate.sampling.Sampler;
 import dev.edgelm.generate.sampling.TokenLogprobs;
 import dev.edgelm.model.ContextFullException;
@@ -18,6 +19,12 @@ import java.util.List;
  * batch at a time, then tokens are sampled and fed back one at a time; each is streamed to the {@link TokenSink} as
  * soon as it is sampled, with its text released as soon as it forms whole characters and cannot be part of a stop
  * string.
+ *
+ * <p>A request with a {@linkplain GenerationRequest#grammar() grammar} samples only tokens that keep the text a
+ * valid prefix of it ({@link GrammarConstraint#sampleNext}: the unconstrained draw is kept when it is allowed, so
+ * most tokens cost one check rather than a pass over the vocabulary). End-of-generation tokens are allowed only
+ * once the text is a complete sentence, and the generation ends by itself as soon as nothing can follow the text.
+ * Stop strings still apply: they can cut the text before the grammar is complete.
  *
  * <p>Not thread-safe: one generation at a time; another thread may {@linkplain Cancellation#cancel() cancel} it.
  */
@@ -53,6 +60,8 @@ public final class Session {
      *
      * @throws ContextFullException if the prompt alone does not fit in the context
      * @throws IllegalArgumentException if a prompt token is outside the vocabulary
+     * @throws dev.edgelm.generate.grammar.GrammarException if at some step no token of the vocabulary can continue
+     *     the request's grammar (the tokens generated until then were streamed)
      */
     public GenerationResult generate(GenerationRequest request, TokenSink sink) {
         int[] prompt = request.prompt();
@@ -67,7 +76,7 @@ public final class Session {
         for (int from = reused; from < prompt.length; from += pass.batchCapacity()) {
             if (request.cancellation().isCancelled()) {
                 return new GenerationResult("", new int[0], List.of(), StopReason.CANCELLED, prompt.length, reused,
-                        System.nanoTime() - start, 0);
+                        System.nanoTime() - start, 0, 0);
             }
             int n = Math.min(pass.batchCapacity(), prompt.length - from);
             // Only the last batch's last logits pick the first token; the batches before only fill the cache.
@@ -92,6 +101,9 @@ public final class Session {
         }
         StreamingDecoder decoder = tokenizer.streamingDecoder();
         StopStringFilter filter = new StopStringFilter(request.stopStrings());
+        GrammarConstraint constraint = request.grammar()
+                .map(g -> new GrammarConstraint(g, tokenizer, !request.ignoreEndOfGeneration()))
+                .orElse(null);
         int[] generated = new int[Math.min(request.maxTokens(), 1024)];
         int count = 0;
         List<TokenLogprobs> logprobs = new ArrayList<>();
@@ -101,12 +113,16 @@ public final class Session {
                 reason = StopReason.CANCELLED;
                 break;
             }
+            if (constraint != null && constraint.isComplete()) { // an empty text can be the whole sentence
+                reason = StopReason.GRAMMAR_COMPLETE;
+                break;
+            }
             if (count > 0) {
                 // Feed the previous token back, at the first position the cache does not hold yet.
                 pass.forward(generated, count - 1, 1, cachedLength, logits);
                 cached[cachedLength++] = generated[count - 1];
             }
-            int token = sampler.sample(logits);
+            int token = constraint == null ? sampler.sample(logits) : constraint.sampleNext(sampler, logits);
             sampler.accept(token);
             TokenLogprobs lp = sampler.lastLogprobs();
             if (lp != null) {
@@ -117,8 +133,9 @@ public final class Session {
             }
             generated[count++] = token;
             boolean endOfGeneration = !request.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token);
+            boolean grammarComplete = constraint != null && constraint.isComplete() && !endOfGeneration;
             boolean contextFull = cachedLength == cached.length;
-            boolean last = endOfGeneration || contextFull || count == request.maxTokens();
+            boolean last = endOfGeneration || grammarComplete || contextFull || count == request.maxTokens();
             // On the last token, release what was held back for a split character or a possible stop string.
             String text = filter.accept(decoder.accept(token) + (last ? decoder.flush() : ""));
             if (last && !filter.stopped()) {
@@ -133,13 +150,17 @@ public final class Session {
                 reason = StopReason.END_OF_GENERATION;
                 break;
             }
+            if (grammarComplete) {
+                reason = StopReason.GRAMMAR_COMPLETE;
+                break;
+            }
             if (contextFull && count < request.maxTokens()) {
                 reason = StopReason.CONTEXT_FULL;
                 break;
             }
         }
         return new GenerationResult(filter.text(), Arrays.copyOf(generated, count), logprobs, reason, prompt.length,
-                reused, prefillNanos, System.nanoTime() - start);
+                reused, prefillNanos, System.nanoTime() - start, constraint == null ? 0 : constraint.nanos());
     }
 
     /** How many leading prompt tokens the cache already holds. */

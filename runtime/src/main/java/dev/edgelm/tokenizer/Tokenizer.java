@@ -1,5 +1,7 @@
 package dev.edgelm.tokenizer;
 
+import java.util.function.Function;
+
 /**
  * Text to token ids and back, for one model's vocabulary. Implementations are immutable and thread-safe.
  *
@@ -99,4 +101,11 @@ public interface Tokenizer {
      * {@code <|im_end|>}, {@code <|end|>}, ...) and the others llama.cpp counts.
      */
     boolean isEndOfGeneration(int id);
+
+    /**
+     * A structure derived from this tokenizer's vocabulary alone (the token trie of constrained decoding): made by
+     * {@code build} on the first call for {@code type}, then the same object for every later call, from any thread.
+     * It lives as long as the tokenizer, so it is built once per model rather than once per request.
+     */
+    <T> T derived(Class<T> type, Function<Tokenizer, ? extends T> build);
 }

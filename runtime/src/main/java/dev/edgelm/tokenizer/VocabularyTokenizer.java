@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * What both tokenizers share: special-token partitioning, BOS/EOS, and decoding. Subclasses turn one stretch of
@@ -15,6 +17,7 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SpmTokeni
 
     final Vocabulary vocab;
     private final String description;
+    private final ConcurrentHashMap<Class<?>, Object> derived = new ConcurrentHashMap<>();
 
     VocabularyTokenizer(Vocabulary vocab, String description) {
         this.vocab = vocab;
@@ -217,6 +220,11 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SpmTokeni
     @Override
     public boolean isEndOfGeneration(int id) {
         return id >= 0 && id < vocab.size() && vocab.endOfGeneration[id];
+    }
+
+    @Override
+    public <T> T derived(Class<T> type, Function<Tokenizer, ? extends T> build) {
+        return type.cast(derived.computeIfAbsent(type, t -> build.apply(this)));
     }
 
     @Override

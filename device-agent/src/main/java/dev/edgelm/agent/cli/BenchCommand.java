@@ -1,7 +1,15 @@
 package dev.edgelm.agent.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgelm.generate.Cancellation;
+import dev.edgelm.generate.GenerationRequest;
+import dev.edgelm.generate.GenerationResult;
+import dev.edgelm.generate.Session;
+import dev.edgelm.generate.TokenSink;
+import dev.edgelm.generate.grammar.Grammar;
+import dev.edgelm.generate.sampling.SamplingParams;
 import dev.edgelm.gguf.GgufFile;
 import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
@@ -13,10 +21,14 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +42,14 @@ import picocli.CommandLine.Spec;
  * forward pass is timed). Unlike llama-bench, whose decode test starts from an empty context, the decode steps
  * continue after the prompt, as in a generation. One untimed warm-up run lets the JIT compile the kernels; the speeds are the mean and
  * standard deviation over the timed repetitions. Also reports the process's peak resident memory.
+ *
+ * <p>With {@code --grammar FILE} it measures what a grammar costs instead: each repetition generates from the same
+ * prompt twice on one session, with sampling (llama.cpp's defaults, the same seed for both), once free and once
+ * constrained by the grammar, the order alternating from one repetition to the next so that a drift in the
+ * machine's load favours neither; both go past end-of-generation tokens, so the free one always runs to {@code -n}
+ * and the constrained one to {@code -n} or the end of the grammar. It reports both decode speeds, the ratio of
+ * their times per token, and the share of the constrained decode time that the grammar itself took (measured
+ * inside the generation, so it is far less noisy than the ratio of two speeds on a busy machine).
  */
 @Command(
         name = "bench",
@@ -65,8 +85,14 @@ final class BenchCommand implements Callable<Integer> {
     ComputeOptions compute;
 
     @Option(names = "--json", description = "Print one JSON object: prefill_tps, decode_tps (and their _stddev), "
-            + "peak_rss_bytes, model_size_bytes, threads, kernels, ...")
+            + "peak_rss_bytes, model_size_bytes, threads, kernels, ...; with --grammar, decode_tps, "
+            + "constrained_decode_tps, grammar_share, time_ratio_median, ...")
     boolean json;
+
+    @Option(names = "--grammar", paramLabel = "FILE",
+            description = "Measure instead what the GBNF grammar in FILE costs: sampled generation with and without "
+                    + "it, alternated, and the ratio of their decode times per token.")
+    Path grammarFile;
 
     /** Speeds over the timed repetitions, in tokens per second. */
     record Speed(double mean, double stddev) {
@@ -78,9 +104,39 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The model and machine a benchmark ran on, and the process's peak resident memory afterwards. */
+    record SetUp(String architecture, long modelSizeBytes, int threads, String kernels, OptionalLong peakRssBytes) {
+        static SetUp of(Model m, ComputePool pool) {
+            // All the files of a split model.
+            long size = m.gguf().parts().stream().mapToLong(GgufFile.Part::size).sum();
+            return new SetUp(m.config().architecture().ggufName(), size, pool.threads(), Kernels.get().name(),
+                    BenchCommand.peakRssBytes());
+        }
+    }
+
     /** What the benchmark found. */
-    record Report(String architecture, long modelSizeBytes, int threads, String kernels, Speed prefill,
-            Speed decode, OptionalLong peakRssBytes) {}
+    record Report(SetUp setUp, Speed prefill, Speed decode) {}
+
+    /**
+     * What the grammar benchmark found: decode speeds free and constrained, the constrained runs' mean length and
+     * stop reasons, the share of their decode time the grammar itself took, and per repetition the constrained time
+     * per token over the free one.
+     */
+    record GrammarReport(SetUp setUp, Speed free, Speed constrained, double constrainedTokens,
+            Map<String, Integer> stops, double grammarShare, double[] timeRatios) {
+        /** The median of the per-repetition ratios. */
+        double medianRatio() {
+            double[] sorted = timeRatios.clone();
+            Arrays.sort(sorted);
+            int n = sorted.length;
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        }
+
+        /** The ratio of the mean speeds. */
+        double ratioOfMeans() {
+            return free.mean() / constrained.mean();
+        }
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -88,8 +144,16 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "-p, -n and -r must be at least 1, got -p "
                     + promptTokens + " -n " + generatedTokens + " -r " + repetitions);
         }
+        Grammar grammar = grammarFile == null ? null : GrammarOptions.read(grammarFile);
         ContextOptions options = compute.context(promptTokens + generatedTokens);
         try (Model m = Model.open(model); ComputePool pool = new ComputePool(compute.threadCount())) {
+            if (grammar != null) {
+                GrammarReport report = benchGrammar(m, pool, options, grammar);
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(json ? toJson(report) : toText(report));
+                out.flush();
+                return 0;
+            }
             Kernels kernels = Kernels.get();
             ForwardPass pass = m.newSequence(kernels, pool, options);
             int[] tokens = new SplittableRandom(SEED)
@@ -112,15 +176,49 @@ final class BenchCommand implements Callable<Integer> {
                     decode[run] = generatedTokens * 1e9 / (end - prefilled);
                 }
             }
-            // All the files of a split model.
-            long size = m.gguf().parts().stream().mapToLong(GgufFile.Part::size).sum();
-            Report report = new Report(m.config().architecture().ggufName(), size, pool.threads(), kernels.name(),
-                    Speed.of(prefill), Speed.of(decode), peakRssBytes());
+            Report report = new Report(SetUp.of(m, pool), Speed.of(prefill), Speed.of(decode));
             PrintWriter out = spec.commandLine().getOut();
             out.println(json ? toJson(report) : toText(report));
             out.flush();
         }
         return 0;
+    }
+
+    private GrammarReport benchGrammar(Model m, ComputePool pool, ContextOptions options, Grammar grammar) {
+        Session session = new Session(m.newSequence(Kernels.get(), pool, options), m.tokenizer());
+        int[] prompt = new SplittableRandom(SEED).ints(promptTokens, 0, m.config().vocabularySize()).toArray();
+        double[] free = new double[repetitions];
+        double[] constrained = new double[repetitions];
+        double[] ratios = new double[repetitions];
+        int tokens = 0;
+        long grammarNanos = 0;
+        long decodeNanos = 0;
+        Map<String, Integer> stops = new TreeMap<>();
+        for (int run = -1; run < repetitions; run++) { // run -1 is the untimed warm-up
+            GenerationRequest plain = new GenerationRequest(prompt, SamplingParams.defaults().withSeed(SEED + run + 1),
+                    generatedTokens, List.of(), new Cancellation(), true);
+            GenerationRequest withGrammar = plain.withGrammar(grammar);
+            GenerationResult a;
+            GenerationResult b;
+            if (run % 2 == 0) {
+                a = session.generate(plain, TokenSink.none());
+                b = session.generate(withGrammar, TokenSink.none());
+            } else {
+                b = session.generate(withGrammar, TokenSink.none());
+                a = session.generate(plain, TokenSink.none());
+            }
+            if (run >= 0) {
+                free[run] = a.decodeTokensPerSecond();
+                constrained[run] = b.decodeTokensPerSecond();
+                ratios[run] = free[run] / constrained[run];
+                tokens += b.tokens().length;
+                grammarNanos += b.grammarNanos();
+                decodeNanos += b.decodeNanos();
+                stops.merge(b.stopReason().name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+            }
+        }
+        return new GrammarReport(SetUp.of(m, pool), Speed.of(free), Speed.of(constrained),
+                tokens / (double) repetitions, stops, grammarNanos / (double) decodeNanos, ratios);
     }
 
     /** The process's peak resident set size, where the system reports it (Linux's {@code VmHWM}). */
@@ -141,17 +239,39 @@ final class BenchCommand implements Callable<Integer> {
 
     private String toText(Report r) {
         return String.format(Locale.ROOT, """
-                model:    %s (%s, %.1f MiB)
-                threads:  %d, kernels: %s
+                %s
                 prefill:  %d tokens, %.2f +/- %.2f tokens/s
                 decode:   %d tokens, %.2f +/- %.2f tokens/s
-                peak RSS: %s
-                repetitions: %d after one warm-up""",
-                model, r.architecture(), r.modelSizeBytes() / 1048576.0, r.threads(), r.kernels(), promptTokens,
-                r.prefill().mean(), r.prefill().stddev(), generatedTokens, r.decode().mean(), r.decode().stddev(),
-                r.peakRssBytes().isPresent()
-                        ? String.format(Locale.ROOT, "%.1f MiB", r.peakRssBytes().getAsLong() / 1048576.0) : "n/a",
-                repetitions);
+                %s""",
+                header(r.setUp()), promptTokens, r.prefill().mean(), r.prefill().stddev(), generatedTokens,
+                r.decode().mean(), r.decode().stddev(), footer(r.setUp()));
+    }
+
+    private String toText(GrammarReport g) {
+        String stops = g.stops().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        return String.format(Locale.ROOT, """
+                %s
+                grammar:  %s, prompt %d tokens
+                decode, free:        %d tokens, %.2f +/- %.2f tokens/s
+                decode, constrained: %.1f tokens on average (stopped: %s), %.2f +/- %.2f tokens/s
+                grammar's share of the constrained decode time: %.2f%%
+                time per token, constrained / free: %.3f (median of %d alternated pairs; %.3f from the means)
+                %s""",
+                header(g.setUp()), grammarFile, promptTokens, generatedTokens, g.free().mean(), g.free().stddev(),
+                g.constrainedTokens(), stops, g.constrained().mean(), g.constrained().stddev(),
+                100 * g.grammarShare(), g.medianRatio(), repetitions, g.ratioOfMeans(), footer(g.setUp()));
+    }
+
+    private String header(SetUp s) {
+        return String.format(Locale.ROOT, "model:    %s (%s, %.1f MiB)%nthreads:  %d, kernels: %s", model,
+                s.architecture(), s.modelSizeBytes() / 1048576.0, s.threads(), s.kernels());
+    }
+
+    private String footer(SetUp s) {
+        String rss = s.peakRssBytes().isPresent()
+                ? String.format(Locale.ROOT, "%.1f MiB", s.peakRssBytes().getAsLong() / 1048576.0) : "n/a";
+        return String.format(Locale.ROOT, "peak RSS: %s%nrepetitions: %d after one warm-up", rss, repetitions);
     }
 
     private String toJson(Report r) throws IOException {
@@ -161,18 +281,45 @@ final class BenchCommand implements Callable<Integer> {
         node.put("prefill_tps_stddev", r.prefill().stddev());
         node.put("decode_tps", r.decode().mean());
         node.put("decode_tps_stddev", r.decode().stddev());
-        if (r.peakRssBytes().isPresent()) {
-            node.put("peak_rss_bytes", r.peakRssBytes().getAsLong());
+        putSetUp(node, r.setUp());
+        return mapper.writeValueAsString(node);
+    }
+
+    private String toJson(GrammarReport g) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode node = mapper.createObjectNode();
+        node.put("decode_tps", g.free().mean());
+        node.put("decode_tps_stddev", g.free().stddev());
+        node.put("constrained_decode_tps", g.constrained().mean());
+        node.put("constrained_decode_tps_stddev", g.constrained().stddev());
+        node.put("constrained_tokens_mean", g.constrainedTokens());
+        ObjectNode stops = node.putObject("constrained_stop_reasons");
+        g.stops().forEach(stops::put);
+        node.put("grammar_share", g.grammarShare());
+        node.put("time_ratio_median", g.medianRatio());
+        node.put("time_ratio_of_means", g.ratioOfMeans());
+        ArrayNode ratios = node.putArray("time_ratios");
+        for (double ratio : g.timeRatios()) {
+            ratios.add(ratio);
+        }
+        node.put("grammar", grammarFile.toString());
+        putSetUp(node, g.setUp());
+        return mapper.writeValueAsString(node);
+    }
+
+    /** The fields both reports share: memory, model, machine, and the settings. */
+    private void putSetUp(ObjectNode node, SetUp s) {
+        if (s.peakRssBytes().isPresent()) {
+            node.put("peak_rss_bytes", s.peakRssBytes().getAsLong());
         } else {
             node.putNull("peak_rss_bytes");
         }
-        node.put("model_size_bytes", r.modelSizeBytes());
-        node.put("architecture", r.architecture());
-        node.put("threads", r.threads());
-        node.put("kernels", r.kernels());
+        node.put("model_size_bytes", s.modelSizeBytes());
+        node.put("architecture", s.architecture());
+        node.put("threads", s.threads());
+        node.put("kernels", s.kernels());
         node.put("n_prompt", promptTokens);
         node.put("n_gen", generatedTokens);
         node.put("repetitions", repetitions);
-        return mapper.writeValueAsString(node);
     }
 }

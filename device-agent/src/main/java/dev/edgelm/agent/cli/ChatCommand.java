@@ -6,6 +6,7 @@ import dev.edgelm.generate.Session;
 import dev.edgelm.generate.chat.ChatTemplateChoice;
 import dev.edgelm.generate.chat.ChatTemplates;
 import dev.edgelm.generate.chat.Conversation;
+import dev.edgelm.generate.grammar.Grammar;
 import dev.edgelm.generate.sampling.SamplingParams;
 import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
@@ -16,6 +17,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,6 +29,7 @@ import picocli.CommandLine.Spec;
  * {@code edgelm chat}: an interactive conversation. Each line of standard input is a user message; the reply streams
  * to standard output as it is generated. The conversation goes through the model's chat template, and only the new
  * turn is computed each time (the session reuses the cached prefix). Ends at end of input or on {@code /exit}.
+ * With {@code --grammar}, every reply follows the grammar.
  */
 @Command(
         name = "chat",
@@ -46,6 +49,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions samplingOptions;
 
+    @Mixin
+    GrammarOptions grammarOptions;
+
     @Option(names = "--system", paramLabel = "TEXT", description = "A system message to start the conversation.")
     String system;
 
@@ -56,6 +62,7 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         SamplingParams sampling = samplingOptions.params(spec, 0);
+        Optional<Grammar> grammar = grammarOptions.grammar();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Model m = Model.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
@@ -72,10 +79,11 @@ final class ChatCommand implements Callable<Integer> {
                 if (line.isBlank()) {
                     continue;
                 }
-                GenerationResult reply = conversation.reply(line, sampling, maxTokens, new Cancellation(), token -> {
-                    out.print(token.text());
-                    out.flush();
-                });
+                GenerationResult reply = conversation.reply(line, sampling, maxTokens, grammar, new Cancellation(),
+                        token -> {
+                            out.print(token.text());
+                            out.flush();
+                        });
                 out.println();
                 out.flush();
                 err.printf(Locale.ROOT, "[%d tokens, %.1f tokens/s, %s]%n", reply.tokens().length,

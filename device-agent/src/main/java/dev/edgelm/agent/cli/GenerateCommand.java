@@ -12,6 +12,7 @@ import dev.edgelm.generate.chat.ChatMessage;
 import dev.edgelm.generate.chat.ChatTemplateChoice;
 import dev.edgelm.generate.chat.ChatTemplates;
 import dev.edgelm.generate.chat.Conversation;
+import dev.edgelm.generate.grammar.Grammar;
 import dev.edgelm.generate.sampling.SamplingParams;
 import dev.edgelm.generate.sampling.TokenLogprobs;
 import dev.edgelm.kernels.ComputePool;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +39,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code edgelm generate}: continues a prompt. Text streams to standard output as it is generated and a summary
- * goes to standard error; {@code --json} prints one object at the end instead (DESIGN.md section 3).
+ * goes to standard error; {@code --json} prints one object at the end instead (DESIGN.md section 3). With
+ * {@code --grammar}, an output that the token limit or the context cut short is printed, then reported as an error.
  */
 @Command(
         name = "generate",
@@ -56,6 +59,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions samplingOptions;
+
+    @Mixin
+    GrammarOptions grammarOptions;
 
     @Option(names = {"-p", "--prompt"}, paramLabel = "PROMPT",
             description = "The prompt (default: none, generation starts from BOS alone).")
@@ -94,6 +100,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--top-logprobs needs --json (they are printed there)");
         }
         SamplingParams sampling = samplingOptions.params(spec, topLogprobs);
+        Optional<Grammar> grammar = grammarOptions.grammar();
         ContextOptions options = compute.context(modelOptions.contextLength);
         PrintWriter out = spec.commandLine().getOut();
         try (Model m = Model.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
@@ -101,7 +108,8 @@ final class GenerateCommand implements Callable<Integer> {
             int[] promptTokens = chat ? chatTokens(m, text) : promptTokens(tokenizer, text);
             Session session = new Session(m.newSequence(Kernels.get(), pool, options), tokenizer);
             int limit = maxTokens < 0 ? session.contextLength() : maxTokens;
-            GenerationRequest request = new GenerationRequest(promptTokens, sampling, limit, stop, new Cancellation());
+            GenerationRequest plain = new GenerationRequest(promptTokens, sampling, limit, stop, new Cancellation());
+            GenerationRequest request = grammar.map(plain::withGrammar).orElse(plain);
             TokenSink sink = json ? TokenSink.none() : token -> {
                 out.print(token.text());
                 out.flush();
@@ -119,8 +127,27 @@ final class GenerateCommand implements Callable<Integer> {
                 err.flush();
             }
             out.flush();
+            if (grammar.isPresent()) {
+                requireComplete(result, limit, session.contextLength());
+            }
         }
         return 0;
+    }
+
+    /**
+     * Fails, after the partial output was printed, when the limit or the context cut a grammar's output short:
+     * whoever reads it must not take it for a complete one.
+     */
+    private static void requireComplete(GenerationResult result, int limit, int context) {
+        String cut = switch (result.stopReason()) {
+            case LENGTH -> "the -n limit of " + limit + " tokens was reached";
+            case CONTEXT_FULL -> "the context of " + context + " tokens filled up";
+            default -> null;
+        };
+        if (cut != null) {
+            throw new IncompleteOutputException("the output is incomplete: " + cut + " before the grammar was"
+                    + " complete");
+        }
     }
 
     private String promptText() throws IOException {

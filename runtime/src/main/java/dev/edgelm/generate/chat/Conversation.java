@@ -5,10 +5,12 @@ import dev.edgelm.generate.GenerationRequest;
 import dev.edgelm.generate.GenerationResult;
 import dev.edgelm.generate.Session;
 import dev.edgelm.generate.TokenSink;
+import dev.edgelm.generate.grammar.Grammar;
 import dev.edgelm.generate.sampling.SamplingParams;
 import dev.edgelm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A multi-turn chat on one {@link Session}: each reply renders the whole conversation through the model's chat
@@ -62,11 +64,20 @@ public final class Conversation {
      */
     public GenerationResult reply(String user, SamplingParams sampling, int maxTokens, Cancellation cancellation,
             TokenSink sink) {
+        return reply(user, sampling, maxTokens, Optional.empty(), cancellation, sink);
+    }
+
+    /**
+     * As {@link #reply(String, SamplingParams, int, Cancellation, TokenSink)}, the reply constrained to follow
+     * {@code grammar} when one is given (it then ends as soon as the grammar is complete).
+     */
+    public GenerationResult reply(String user, SamplingParams sampling, int maxTokens, Optional<Grammar> grammar,
+            Cancellation cancellation, TokenSink sink) {
         List<ChatMessage> next = new ArrayList<>(messages);
         next.add(ChatMessage.user(user));
         int[] prompt = promptTokens(template, tokenizer, next);
         GenerationResult result = session.generate(new GenerationRequest(prompt, sampling, maxTokens, List.of(),
-                cancellation), sink);
+                cancellation, false, grammar), sink);
         next.add(ChatMessage.assistant(result.text()));
         messages.clear();
         messages.addAll(next);

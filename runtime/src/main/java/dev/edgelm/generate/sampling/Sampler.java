@@ -3,6 +3,7 @@ package dev.edgelm.generate.sampling;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -151,12 +152,30 @@ public final class Sampler {
      *                                  every logit is -Infinity after the logit bias
      */
     public int sample(float[] logits) {
+        return sample(logits, null);
+    }
+
+    /**
+     * Picks the next token among {@code allowed} only: as {@link #sample(float[])}, with every other token banned
+     * after the logit bias and the penalties (so top-k, top-p and min-p choose among the allowed tokens). The
+     * {@linkplain #lastLogprobs() log-probabilities} stay those of the raw logits. A grammar constraint passes the
+     * tokens that keep the output valid.
+     *
+     * @param allowed the tokens that may be picked (bit {@code i} for token {@code i}), or null for all
+     * @throws IllegalArgumentException as {@link #sample(float[])}, or if no allowed token has a finite logit
+     */
+    public int sample(float[] logits, BitSet allowed) {
         if (logits.length != vocabularySize) {
             throw new IllegalArgumentException("expected " + vocabularySize + " logits (the vocabulary size), got "
                     + logits.length);
         }
         double logSumExp = topLogprobs > 0 ? Logits.logSumExp(logits, vocabularySize) : 0.0;
         adjust(logits);
+        if (allowed != null) {
+            for (int i = allowed.nextClearBit(0); i < vocabularySize; i = allowed.nextClearBit(i + 1)) {
+                work[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
         int token = params.isGreedy() ? Logits.argmax(work, vocabularySize) : draw();
         if (topLogprobs > 0) {
             lastLogprobs = logprobs(logits, logSumExp, token);

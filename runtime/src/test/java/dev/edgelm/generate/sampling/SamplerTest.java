@@ -3,6 +3,7 @@ package dev.edgelm.generate.sampling;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.SplittableRandom;
 
 import static dev.edgelm.generate.sampling.Reference.SEED;
@@ -167,11 +168,16 @@ class SamplerTest {
      * deterministic), and each frequency within 0.01 of its probability.
      */
     private static void assertFrequencies(SamplingParams params, float[] logits, double[] expected) {
+        assertFrequencies(params, logits, null, expected);
+    }
+
+    /** As {@link #assertFrequencies(SamplingParams, float[], double[])}, drawing among {@code allowed} only. */
+    private static void assertFrequencies(SamplingParams params, float[] logits, BitSet allowed, double[] expected) {
         int draws = 200_000;
         long[] counts = new long[logits.length];
         Sampler sampler = new Sampler(params, logits.length);
         for (int i = 0; i < draws; i++) {
-            counts[sampler.sample(logits)]++;
+            counts[sampler.sample(logits, allowed)]++;
         }
         double chiSquare = 0;
         for (int i = 0; i < logits.length; i++) {
@@ -186,6 +192,37 @@ class SamplerTest {
         }
         assertThat(chiSquare).as("chi-square of %s over %s (seed %d)", Arrays.toString(counts),
                 Arrays.toString(expected), params.seed()).isLessThan(40.0);
+    }
+
+    @Test
+    void onlyAllowedTokensAreDrawnInProportionToTheirSoftmax() {
+        float[] logits = {3.0f, 1.5f, 1.0f, 2.5f, 0.0f, -0.5f, 4.0f, -3.0f};
+        BitSet allowed = new BitSet();
+        allowed.set(1);
+        allowed.set(2);
+        allowed.set(4);
+        allowed.set(7);
+        float[] kept = {Float.NEGATIVE_INFINITY, 1.5f, 1.0f, Float.NEGATIVE_INFINITY, 0.0f, Float.NEGATIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, -3.0f};
+        assertFrequencies(plain(SEED + 4).withTemperature(0.9), logits, allowed, Reference.softmax(kept, 0.9));
+        // Truncation works among the allowed tokens: top-k 2 keeps 1 and 2 although 6, 0 and 3 rank higher.
+        float[] topTwo = {Float.NEGATIVE_INFINITY, 1.5f, 1.0f, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        assertFrequencies(plain(SEED + 5).withTopK(2), logits, allowed, Reference.softmax(topTwo, 1.0));
+    }
+
+    @Test
+    void greedyAmongAllowedTokensIsTheirArgmaxAndLogprobsStayThoseOfTheRawLogits() {
+        float[] logits = {3.0f, 1.5f, 1.0f, 2.5f};
+        BitSet allowed = new BitSet();
+        allowed.set(1, 3);
+        Sampler sampler = new Sampler(SamplingParams.greedy().withTopLogprobs(2), 4);
+        assertThat(sampler.sample(logits, allowed)).isEqualTo(1);
+        assertThat(sampler.lastLogprobs().top()).extracting(TokenLogprobs.Candidate::token).containsExactly(0, 3);
+        assertThat(sampler.sample(logits, null)).isEqualTo(0);
+        assertThatThrownBy(() -> sampler.sample(logits, new BitSet()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("all 4 logits are -Infinity");
     }
 
     @Test
