@@ -16,7 +16,8 @@ import java.util.stream.Stream;
  * What one branch of a schema requires of a value: the keywords of a schema object, merged with those of its
  * {@code $ref}, {@code allOf} parts and one alternative of each {@code anyOf}/{@code oneOf}. Subschemas (properties,
  * items) stay unexpanded, as lists of the parts that must all hold. Merging only keeps the tighter of two limits;
- * the compiler reports limits that contradict each other.
+ * the compiler reports limits that contradict each other. The limits (lengths, bounds, item and property counts)
+ * are null when absent.
  *
  * @param pointer       the schema this branch belongs to
  * @param types         the allowed types ({@code NUMBER} implies {@code INTEGER})
@@ -73,6 +74,10 @@ record Constraints(String pointer, Set<JsonType> types, List<JsonNode> values,
      * @param additional the {@code additionalProperties}, or null when absent
      */
     record ObjectPart(Map<String, SubSchema> properties, SubSchema additional) {
+        /** Copies, keeping the declaration order. */
+        ObjectPart {
+            properties = Collections.unmodifiableMap(new LinkedHashMap<>(properties));
+        }
     }
 
     /** Copies. */

@@ -138,8 +138,7 @@ sealed interface GbnfExpr {
             case Seq s -> writeJoined(s.items(), " ", out, grouped);
             case Alt a -> writeJoined(a.options(), " | ", out, grouped);
             case Repeat r -> {
-                boolean atom = r.item() instanceof Literal || r.item() instanceof CharClass || r.item() instanceof RuleRef;
-                if (atom) {
+                if (r.item() instanceof Literal || r.item() instanceof CharClass || r.item() instanceof RuleRef) {
                     write(r.item(), out, true);
                 } else {
                     out.append('(');
@@ -200,11 +199,23 @@ sealed interface GbnfExpr {
         out.append('"');
     }
 
-    /** A character class, negated when that is shorter; characters that are special anywhere are hex escapes. */
+    /**
+     * A character class in its shortest form, negated or not. Surrogate code points are not characters and never
+     * occur in text, so the class may include them or not, whichever form does not have to name one.
+     */
     private static void writeClass(CodePointSet set, StringBuilder out) {
-        CodePointSet complement = set.complement();
-        boolean negated = complement.rangeCount() <= set.rangeCount();
-        CodePointSet shown = negated ? complement : set;
+        CodePointSet surrogates = CodePointSet.range(Character.MIN_SURROGATE, Character.MAX_SURROGATE);
+        CodePointSet shown = null;
+        boolean negated = false;
+        for (CodePointSet candidate : List.of(set.minus(surrogates), set.union(surrogates))) {
+            for (boolean negate : new boolean[] {true, false}) {
+                CodePointSet ranges = negate ? candidate.complement() : candidate;
+                if (!namesSurrogate(ranges) && (shown == null || ranges.rangeCount() < shown.rangeCount())) {
+                    shown = ranges;
+                    negated = negate;
+                }
+            }
+        }
         out.append(negated ? "[^" : "[");
         for (int i = 0; i < shown.rangeCount(); i++) {
             int from = shown.rangeStart(i);
@@ -220,8 +231,18 @@ sealed interface GbnfExpr {
         out.append(']');
     }
 
+    private static boolean namesSurrogate(CodePointSet ranges) {
+        for (int i = 0; i < ranges.rangeCount(); i++) {
+            if (Character.isSurrogate((char) ranges.rangeStart(i)) && ranges.rangeStart(i) <= 0xFFFF
+                    || Character.isSurrogate((char) ranges.rangeEnd(i)) && ranges.rangeEnd(i) <= 0xFFFF) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void writeClassChar(int c, StringBuilder out) {
-        boolean plain = c >= 0x20 && c < 0x7F && "]\\-^[\"".indexOf(c) < 0;
+        boolean plain = c > 0x20 && c < 0x7F && "]\\-^[\"".indexOf(c) < 0;
         if (plain || c > 0xFFFF) {
             out.appendCodePoint(c);
         } else if (c < 0x100) {

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * so that generation constrained by the grammar always ends in valid output.
  *
  * <p>The output is compact JSON: optional white space only after {@code { [ , :} (nothing, a space, or a newline
- * and up to {@value SchemaCompiler#MAX_INDENT} spaces or tabs, never unbounded), properties in declaration order
+ * and up to 20 spaces or tabs, never unbounded), properties in declaration order
  * (required ones first), numbers without leading zeros. Keywords that would constrain values but that the grammar
  * cannot enforce are errors, never silently dropped; docs/structured-output.md lists the supported subset.
  */

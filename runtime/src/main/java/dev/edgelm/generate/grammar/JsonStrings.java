@@ -7,7 +7,8 @@ import java.util.List;
  * The JSON encodings of string characters, so that a grammar over decoded characters (a pattern, a length, a
  * property name) becomes a grammar over JSON text. Each encoding stands for exactly one code point, which keeps
  * lengths and patterns exact: a code point is written raw where JSON allows it, as its short escape, or (control
- * characters only) as <code>&#92;u00XX</code>. Other <code>&#92;uXXXX</code> escapes are never produced, nor lone surrogates.
+ * characters only) as <code>&#92;u00XX</code>. Other <code>&#92;uXXXX</code> escapes are never produced, nor lone
+ * surrogates.
  */
 final class JsonStrings {
     private static final CodePointSet CONTROL = CodePointSet.range(0, 0x1F);

@@ -22,8 +22,8 @@ final class NumberRanges {
     private static final GbnfExpr NONZERO_DIGIT = GbnfExpr.chars(CodePointSet.range('1', '9'));
 
     /** Any integer. */
-    static final GbnfExpr INTEGER = GbnfExpr.alt(GbnfExpr.literal("0"),
-            GbnfExpr.seq(GbnfExpr.optional(GbnfExpr.literal("-")), NONZERO_DIGIT, GbnfExpr.repeat(DIGIT, 0, MAX_DIGITS - 1)));
+    static final GbnfExpr INTEGER = GbnfExpr.alt(GbnfExpr.literal("0"), GbnfExpr.seq(
+            GbnfExpr.optional(GbnfExpr.literal("-")), NONZERO_DIGIT, GbnfExpr.repeat(DIGIT, 0, MAX_DIGITS - 1)));
 
     /** Any number (an exponent of at most two digits keeps it finite as a double). */
     static final GbnfExpr NUMBER = GbnfExpr.seq(GbnfExpr.optional(GbnfExpr.literal("-")),
@@ -79,8 +79,8 @@ final class NumberRanges {
         }
         if (integersOnly) {
             BigInteger from = low.exclusive() ? floor(low.value()).add(BigInteger.ONE) : ceil(low.value());
-            BigInteger to = high == null ? LARGEST
-                    : (high.exclusive() ? ceil(high.value()).subtract(BigInteger.ONE) : floor(high.value())).min(LARGEST);
+            BigInteger to = high == null ? LARGEST : high.exclusive()
+                    ? ceil(high.value()).subtract(BigInteger.ONE).min(LARGEST) : floor(high.value()).min(LARGEST);
             return from.compareTo(to) > 0 ? Optional.empty() : Optional.of(naturals(from, to));
         }
         BigInteger lowInt = floor(low.value());
@@ -161,7 +161,8 @@ final class NumberRanges {
             Step lowStep = step(low, first, true);
             Step highStep = step(high, first, false);
             int last = first;
-            while (last < 9 && step(low, last + 1, true).equals(lowStep) && step(high, last + 1, false).equals(highStep)) {
+            while (last < 9 && step(low, last + 1, true).equals(lowStep)
+                    && step(high, last + 1, false).equals(highStep)) {
                 last++;
             }
             if (lowStep.allowed() && highStep.allowed()) {
@@ -259,6 +260,9 @@ final class NumberRanges {
             return GbnfExpr.repeat(DIGIT, s.length(), s.length());
         }
         char first = s.charAt(0);
+        if (s.length() == 1) {
+            return GbnfExpr.chars(CodePointSet.range(first, '9'));
+        }
         List<GbnfExpr> options = new ArrayList<>();
         options.add(GbnfExpr.seq(GbnfExpr.literal(String.valueOf(first)), atLeast(s.substring(1))));
         if (first < '9') {
@@ -274,6 +278,9 @@ final class NumberRanges {
             return GbnfExpr.repeat(DIGIT, s.length(), s.length());
         }
         char first = s.charAt(0);
+        if (s.length() == 1) {
+            return GbnfExpr.chars(CodePointSet.range('0', first));
+        }
         List<GbnfExpr> options = new ArrayList<>();
         if (first > '0') {
             options.add(GbnfExpr.seq(GbnfExpr.chars(CodePointSet.range('0', first - 1)),

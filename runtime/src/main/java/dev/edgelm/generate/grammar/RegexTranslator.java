@@ -13,9 +13,9 @@ import java.util.regex.PatternSyntaxException;
  * construct, never a looser grammar.
  *
  * <p>The subset: literals and escaped metacharacters, {@code .} (not a line terminator), classes {@code [...]} with
- * ranges and negation, {@code \d \w \s} and their negations, <code>\t \n \r \f \xHH &#92;uHHHH</code>, groups {@code (...)}
- * and {@code (?:...)}, alternation, the quantifiers {@code * + ? {m} {m,} {m,n}}, and {@code ^}/{@code $} at the
- * start/end of the pattern or of a top-level alternative.
+ * ranges and negation, {@code \d \w \s} and their negations, <code>\t \n \r \f \xHH &#92;uHHHH</code>, groups
+ * {@code (...)} and {@code (?:...)}, alternation, the quantifiers {@code * + ? {m} {m,} {m,n}}, and
+ * {@code ^}/{@code $} at the start/end of the pattern or of a top-level alternative.
  */
 final class RegexTranslator {
     /** The largest repetition count accepted, to keep grammars small. */

@@ -243,7 +243,8 @@ final class SchemaCompiler {
         for (JsonType type : a.types()) {
             boolean overlap = (type == JsonType.NUMBER || type == JsonType.INTEGER
                     ? b.types().contains(JsonType.INTEGER) : b.types().contains(type))
-                    && (b.values() == null || b.values().stream().anyMatch(v -> Constraints.hasType(v, EnumSet.of(type))));
+                    && (b.values() == null
+                            || b.values().stream().anyMatch(v -> Constraints.hasType(v, EnumSet.of(type))));
             if (overlap && !(type == JsonType.OBJECT && objectsExclude(a, b))) {
                 return false;
             }
@@ -301,7 +302,8 @@ final class SchemaCompiler {
         if (canonical.isEmpty()) {
             return Optional.of(shared("value"));
         }
-        if (canonical.size() == 1 && !canonical.getFirst().pointer().equals(parts.getFirst().pointer()) && !nameHint.equals("root")) {
+        boolean followed = !canonical.getFirst().pointer().equals(parts.getFirst().pointer());
+        if (canonical.size() == 1 && followed && !nameHint.equals("root")) {
             String pointer = canonical.getFirst().pointer();
             nameHint = pointer.equals("#") ? "root" : pointer.substring(pointer.lastIndexOf('/') + 1);
         }
@@ -337,7 +339,8 @@ final class SchemaCompiler {
         }
         building.remove(name);
         GbnfExpr body = alt(options);
-        boolean small = body instanceof RuleRef || body instanceof GbnfExpr.Literal || body instanceof GbnfExpr.CharClass;
+        boolean small = body instanceof RuleRef || body instanceof GbnfExpr.Literal
+                || body instanceof GbnfExpr.CharClass;
         if (small && !recursive.contains(name)) {
             rules.remove(name);
             compiled.put(key, Optional.of(body));
@@ -353,11 +356,14 @@ final class SchemaCompiler {
             for (JsonNode value : c.values()) {
                 JsonType type = value.isNumber() ? JsonType.NUMBER : JsonType.valueOf(value.getNodeType().name());
                 if (c.constrains(type)) {
-                    throw new GrammarException("at " + c.pointer() + ": enum/const together with other " + type.keyword()
-                            + " keywords is not supported; list only the allowed values");
+                    throw new GrammarException("at " + c.pointer() + ": enum/const together with other "
+                            + type.keyword() + " keywords is not supported; list only the allowed values");
                 }
             }
-            return alt(c.values().stream().map(v -> literal(json(v))).toList());
+            // Where only integers are allowed, 1.0 is written 1: some validators do not count 1.0 as an integer.
+            boolean integers = !c.types().contains(JsonType.NUMBER);
+            return alt(c.values().stream().map(v -> literal(integers && v.isNumber()
+                    ? v.decimalValue().toBigIntegerExact().toString() : json(v))).toList());
         }
         if (c.types().equals(EnumSet.allOf(JsonType.class))
                 && c.types().stream().noneMatch(c::constrains)) {
@@ -451,8 +457,8 @@ final class SchemaCompiler {
                                 upper.keyword() + " " + plain(upper.value()), upper.pointer());
                     }
                     return new GrammarException("at " + c.pointer() + ": no " + (integers ? "integer" : "number")
-                            + " satisfies " + describe(lower) + (lower != null && upper != null ? " and " : "")
-                            + describe(upper));
+                            + " of at most " + NumberRanges.MAX_DIGITS + " digits satisfies " + describe(lower)
+                            + (lower != null && upper != null ? " and " : "") + describe(upper));
                 });
     }
 
@@ -719,7 +725,8 @@ final class SchemaCompiler {
             List<GbnfExpr> options = new ArrayList<>();
             for (Transition t : transitions(i, n)) {
                 GbnfExpr rest = reference(t.member(), t.written());
-                GbnfExpr member = seq(n > 0 ? seq(literal(","), shared("ws")) : GbnfExpr.EMPTY, members.get(i).grammar());
+                GbnfExpr comma = n > 0 ? seq(literal(","), shared("ws")) : GbnfExpr.EMPTY;
+                GbnfExpr member = seq(comma, members.get(i).grammar());
                 options.add(switch (t.step()) {
                     case ADD -> seq(member, rest);
                     case SKIP -> rest;

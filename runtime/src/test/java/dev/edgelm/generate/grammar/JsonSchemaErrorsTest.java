@@ -49,12 +49,15 @@ class JsonSchemaErrorsTest {
                 Arguments.of("{\"enum\": [\"a\", true], \"type\": [\"integer\", \"null\"]}",
                         "at #: no value of enum [\"a\",true] has the type [\"integer\",\"null\"]"),
                 Arguments.of("{\"enum\": [1, 2], \"const\": 3}", "at #: const 3 is not in enum"),
-                Arguments.of("{\"type\": \"object\", \"properties\": {\"temp\": {\"type\": \"number\", \"minimum\": 30, "
-                        + "\"maximum\": 10}}}", "at #/properties/temp: minimum 30 is greater than maximum 10"),
+                Arguments.of("{\"type\": \"object\", \"properties\": {\"temp\": {\"type\": \"number\", "
+                        + "\"minimum\": 30, \"maximum\": 10}}}", "at #/properties/temp: minimum 30 is greater than "
+                        + "maximum 10"),
                 Arguments.of("{\"type\": \"integer\", \"exclusiveMinimum\": 1, \"exclusiveMaximum\": 2}",
-                        "at #: no integer satisfies exclusiveMinimum 1 and exclusiveMaximum 2"),
+                        "at #: no integer of at most 15 digits satisfies exclusiveMinimum 1 and exclusiveMaximum 2"),
+                Arguments.of("{\"type\": \"integer\", \"minimum\": 1e15}", "at #: no integer of at most 15 digits "
+                        + "satisfies minimum 1000000000000000"),
                 Arguments.of("{\"type\": \"number\", \"minimum\": 2, \"exclusiveMaximum\": 2}",
-                        "at #: no number satisfies minimum 2 and exclusiveMaximum 2"),
+                        "at #: no number of at most 15 digits satisfies minimum 2 and exclusiveMaximum 2"),
                 Arguments.of("{\"type\": \"string\", \"minLength\": 5, \"maxLength\": 3}",
                         "at #: minLength 5 is greater than maxLength 3"),
                 Arguments.of("{\"type\": \"string\", \"allOf\": [{\"minLength\": 5}, {\"maxLength\": 3}]}",
@@ -177,7 +180,8 @@ class JsonSchemaErrorsTest {
 
     @Test
     void theMessageNamesThePointerOfANestedPattern() {
-        assertFails("{\"type\": \"object\", \"properties\": {\"code/x\": {\"type\": \"string\", \"pattern\": \"(?!x)\"}}}",
+        assertFails("{\"type\": \"object\", \"properties\": {\"code/x\": {\"type\": \"string\", "
+                + "\"pattern\": \"(?!x)\"}}}",
                 "at #/properties/code~1x/pattern: pattern \"(?!x)\": group syntax '(?!'");
     }
 

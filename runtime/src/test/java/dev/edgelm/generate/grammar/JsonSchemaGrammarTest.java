@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * by a real validator. (Acceptance by the GBNF engine is in {@link JsonSchemaAcceptanceTest}.)
  */
 class JsonSchemaGrammarTest {
-    private static final String WS = "ws ::= (\" \" | (\"\\n\" [\\x09 ]{0,20}))?\n";
-    private static final String CHAR = "char ::= [^\\x00-\\x1F\\x22\\x5C\\uD800-\\uDFFF] | (\"\\\\\" [\\x22/\\x5Cbfnrt]) "
+    private static final String WS = "ws ::= (\" \" | (\"\\n\" [\\x09\\x20]{0,20}))?\n";
+    private static final String CHAR = "char ::= [^\\x00-\\x1F\\x22\\x5C] | (\"\\\\\" [\\x22/\\x5Cbfnrt]) "
             + "| (\"\\\\u00\" [01] [0-9A-Fa-f])\n";
 
     @Test
@@ -129,8 +129,11 @@ class JsonSchemaGrammarTest {
                 {"enum": ["on", 1.50, null, {"a": [true]}, "quote\\"d"]}""")).isEqualTo("""
                 root ::= "\\"on\\"" | "1.50" | "null" | "{\\"a\\":[true]}" | "\\"quote\\\\\\"d\\""
                 """);
-        assertThat(JsonSchemaGrammar.toGbnf("{\"const\": \"x\", \"type\": \"string\"}")).isEqualTo("root ::= \"\\\"x\\\"\"\n");
-        assertThat(JsonSchemaGrammar.toGbnf("{\"enum\": [\"a\", 2], \"type\": \"integer\"}")).isEqualTo("root ::= \"2\"\n");
+        assertThat(JsonSchemaGrammar.toGbnf("{\"const\": \"x\", \"type\": \"string\"}"))
+                .isEqualTo("root ::= \"\\\"x\\\"\"\n");
+        assertThat(JsonSchemaGrammar.toGbnf("{\"enum\": [\"a\", 2.0], \"type\": \"integer\"}"))
+                .isEqualTo("root ::= \"2\"\n");
+        assertValid("{\"enum\": [1.0, 2.50, 3], \"type\": \"integer\"}");
     }
 
     @Test
@@ -176,7 +179,8 @@ class JsonSchemaGrammarTest {
 
     @Test
     void additionalPropertiesFalseTrueOrASchema() {
-        assertSentences("{\"type\": \"object\", \"properties\": {\"a\": {\"const\": 1}}, \"additionalProperties\": false}")
+        assertSentences("{\"type\": \"object\", \"properties\": {\"a\": {\"const\": 1}}, "
+                + "\"additionalProperties\": false}")
                 .containsExactlyInAnyOrder("{}", "{\"a\":1}");
         assertValid("{\"properties\": {\"a\": {\"const\": 1}}, \"additionalProperties\": {\"type\": \"integer\"}}");
         assertValid("{\"properties\": {\"a\": {\"const\": 1}, \"ab\": {\"const\": 2}}, "
@@ -193,8 +197,8 @@ class JsonSchemaGrammarTest {
 
     @Test
     void minAndMaxPropertiesCountTheDeclaredOnes() {
-        assertSentences("{\"type\": \"object\", \"properties\": {\"a\": {\"const\": 1}, \"b\": {\"const\": 2}, \"c\": {\"const\": 3}}, "
-                + "\"minProperties\": 2, \"maxProperties\": 2}")
+        assertSentences("{\"type\": \"object\", \"properties\": {\"a\": {\"const\": 1}, \"b\": {\"const\": 2}, "
+                + "\"c\": {\"const\": 3}}, \"minProperties\": 2, \"maxProperties\": 2}")
                 .containsExactlyInAnyOrder("{\"a\":1,\"b\":2}", "{\"a\":1,\"c\":3}", "{\"b\":2,\"c\":3}");
         assertValid("{\"properties\": {\"a\": {\"const\": 1}}, \"additionalProperties\": {\"const\": 0}, "
                 + "\"maxProperties\": 3}");
@@ -282,7 +286,8 @@ class JsonSchemaGrammarTest {
     @Test
     void propertyNamesAreWrittenAsJsonAndRuleNamesAreSafe() {
         String schema = "{\"type\": \"object\", \"properties\": {\"a b/\\\"c\\\\\": {\"type\": \"object\", "
-                + "\"properties\": {\"n\": {\"type\": \"integer\", \"minimum\": 1}}}}, \"required\": [\"a b/\\\"c\\\\\"]}";
+                + "\"properties\": {\"n\": {\"type\": \"integer\", \"minimum\": 1}}}}, "
+                + "\"required\": [\"a b/\\\"c\\\\\"]}";
         String gbnf = JsonSchemaGrammar.toGbnf(schema);
         assertThat(gbnf).contains("\"\\\"a b/\\\\\\\"c\\\\\\\\\\\":\"").contains("\nroot-a-b-c- ::= ");
         assertValid(schema);

@@ -14,8 +14,8 @@ class RegexTranslatorTest {
 
     @Test
     void translatesTheSubset() {
-        assertThat(translate("^(?:ab|c)+\\.[^\\d\\s]?$")).isEqualTo("((\"ab\" | \"c\")+) \".\" ("
-                + "[^\\x00-\\x20\\x220-9\\x5C\\uD800-\\uDFFF] | (\"\\\\\" [\\x22/\\x5Cb]) | (\"\\\\u000\" [0-8EFef])"
+        assertThat(translate("^(?:ab|c)+\\.[^\\d\\s]?$")).isEqualTo("(\"ab\" | \"c\")+ \".\" ("
+                + "[^\\x00-\\x20\\x220-9\\x5C] | (\"\\\\\" [\\x22/\\x5Cb]) | (\"\\\\u000\" [0-8EFef])"
                 + " | (\"\\\\u001\" [0-9A-Fa-f]))?");
         assertThat(translate("[a-c\\-]{2,3}")).isEqualTo("[\\x2Da-c]{2,3}");
         assertThat(translate("\\/|\"")).isEqualTo("\"/\" | \"\\\\/\" | \"\\\\\\\"\"");
@@ -46,12 +46,42 @@ class RegexTranslatorTest {
                 String json = sentences.next();
                 String value = decode(json);
                 int length = value.codePointCount(0, value.length());
-                if (!Pattern.compile(pattern).matcher(value).find() || length < shape.minLength()
+                if (!Pattern.compile(pattern).matcher(new Bounded(value)).find() || length < shape.minLength()
                         || (shape.maxLength() >= 0 && length > shape.maxLength())) {
                     fail("seed " + seed + ": " + json + " for pattern " + pattern + " (lengths " + shape.minLength()
                             + " to " + shape.maxLength() + ")");
                 }
             }
+        }
+    }
+
+    /** Text that java.util.regex may read a bounded number of times: a backtracking blow-up fails, not hangs. */
+    private record Bounded(String text, int[] reads) implements CharSequence {
+        Bounded(String text) {
+            this(text, new int[1]);
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (++reads[0] > 50_000_000) {
+                throw new IllegalStateException("java.util.regex backtracks too long on " + text);
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
         }
     }
 

@@ -83,14 +83,20 @@ final class Sentences {
                 return tricky;
             }
         }
-        int range = random.nextInt(set.rangeCount());
-        int from = set.rangeStart(range);
-        int to = set.rangeEnd(range);
-        return switch (random.nextInt(3)) {
-            case 0 -> from;
-            case 1 -> to;
-            default -> from + random.nextInt(to - from + 1);
-        };
+        while (true) {
+            int range = random.nextInt(set.rangeCount());
+            int from = set.rangeStart(range);
+            int to = set.rangeEnd(range);
+            int c = switch (random.nextInt(3)) {
+                case 0 -> from;
+                case 1 -> to;
+                default -> from + random.nextInt(to - from + 1);
+            };
+            // Text decoded from UTF-8 has no lone surrogates.
+            if (c > 0xFFFF || !Character.isSurrogate((char) c)) {
+                return c;
+            }
+        }
     }
 
     private GbnfExpr shallowest(List<GbnfExpr> options) {
