@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
  * continue after the prompt, as in a generation. One untimed warm-up run lets the JIT compile the kernels; the speeds are the mean and
  * standard deviation over the timed repetitions. Also reports the process's peak resident memory.
  *
- * <p>With {@code --grammar FILE} it measures what a grammar costs instead: each repetition generates from the same
+ * <p>With {@code --grammar FILE} or {@code --json-schema FILE} it measures what the constraint costs instead: each repetition generates from the same
  * prompt twice on one session, with sampling (llama.cpp's defaults, the same seed for both), once free and once
  * constrained by the grammar, the order alternating from one repetition to the next so that a drift in the
  * machine's load favours neither; both go past end-of-generation tokens, so the free one always runs to {@code -n}
@@ -85,14 +85,13 @@ final class BenchCommand implements Callable<Integer> {
     ComputeOptions compute;
 
     @Option(names = "--json", description = "Print one JSON object: prefill_tps, decode_tps (and their _stddev), "
-            + "peak_rss_bytes, model_size_bytes, threads, kernels, ...; with --grammar, decode_tps, "
+            + "peak_rss_bytes, model_size_bytes, threads, kernels, ...; with --grammar or --json-schema, decode_tps, "
             + "constrained_decode_tps, grammar_share, time_ratio_median, ...")
     boolean json;
 
-    @Option(names = "--grammar", paramLabel = "FILE",
-            description = "Measure instead what the GBNF grammar in FILE costs: sampled generation with and without "
-                    + "it, alternated, and the ratio of their decode times per token.")
-    Path grammarFile;
+    /** With a grammar or schema, the bench measures what it costs instead (free and constrained, alternated). */
+    @Mixin
+    GrammarOptions grammarOptions;
 
     /** Speeds over the timed repetitions, in tokens per second. */
     record Speed(double mean, double stddev) {
@@ -144,7 +143,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "-p, -n and -r must be at least 1, got -p "
                     + promptTokens + " -n " + generatedTokens + " -r " + repetitions);
         }
-        Grammar grammar = grammarFile == null ? null : GrammarOptions.read(grammarFile);
+        Grammar grammar = grammarOptions.grammar().orElse(null);
         ContextOptions options = compute.context(promptTokens + generatedTokens);
         try (Model m = Model.open(model); ComputePool pool = new ComputePool(compute.threadCount())) {
             if (grammar != null) {
@@ -258,7 +257,7 @@ final class BenchCommand implements Callable<Integer> {
                 grammar's share of the constrained decode time: %.2f%%
                 time per token, constrained / free: %.3f (median of %d alternated pairs; %.3f from the means)
                 %s""",
-                header(g.setUp()), grammarFile, promptTokens, generatedTokens, g.free().mean(), g.free().stddev(),
+                header(g.setUp()), grammarOptions.file(), promptTokens, generatedTokens, g.free().mean(), g.free().stddev(),
                 g.constrainedTokens(), stops, g.constrained().mean(), g.constrained().stddev(),
                 100 * g.grammarShare(), g.medianRatio(), repetitions, g.ratioOfMeans(), footer(g.setUp()));
     }
@@ -302,7 +301,7 @@ final class BenchCommand implements Callable<Integer> {
         for (double ratio : g.timeRatios()) {
             ratios.add(ratio);
         }
-        node.put("grammar", grammarFile.toString());
+        node.put("grammar", grammarOptions.file().toString());
         putSetUp(node, g.setUp());
         return mapper.writeValueAsString(node);
     }

@@ -43,9 +43,34 @@ class GrammarOptionsTest {
         assertThat(run.err().lines().toList()).containsExactly("edgelm: no such file: " + grammar);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"generate", "chat", "bench"})
+    void anUnsatisfiableSchemaIsReportedBeforeTheModelIsOpened(String command) throws IOException {
+        Path schema = Files.writeString(dir.resolve("s.json"),
+                "{\"type\": \"array\", \"minItems\": 3, \"maxItems\": 1}");
+        Run run = EdgeLmCommandTest.run(command, "-m", dir.resolve("absent.gguf").toString(), "--json-schema",
+                schema.toString());
+        assertThat(run.status()).isEqualTo(CommandRunner.EXIT_FAILURE);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err().lines().toList()).singleElement().asString()
+                .startsWith("edgelm: " + schema + ": at #: ").contains("minItems");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"generate", "chat", "bench"})
+    void aGrammarAndASchemaTogetherAreAUsageError(String command) throws IOException {
+        Path grammar = Files.writeString(dir.resolve("g.gbnf"), "root ::= \"a\"\n");
+        Path schema = Files.writeString(dir.resolve("s.json"), "{\"type\": \"boolean\"}");
+        Run run = EdgeLmCommandTest.run(command, "-m", dir.resolve("absent.gguf").toString(), "--grammar",
+                grammar.toString(), "--json-schema", schema.toString());
+        assertThat(run.status()).isEqualTo(CommandRunner.EXIT_USAGE);
+        assertThat(run.err()).contains("mutually exclusive");
+    }
+
     @Test
-    void helpDescribesTheOption() {
-        assertThat(EdgeLmCommandTest.run("generate", "--help").out()).contains("--grammar=FILE");
-        assertThat(EdgeLmCommandTest.run("bench", "--help").out()).contains("--grammar=FILE");
+    void helpDescribesTheOptions() {
+        for (String command : new String[] {"generate", "chat", "bench"}) {
+            assertThat(EdgeLmCommandTest.run(command, "--help").out()).contains("--grammar=FILE", "--json-schema=FILE");
+        }
     }
 }

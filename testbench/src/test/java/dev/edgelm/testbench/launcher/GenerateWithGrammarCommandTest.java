@@ -63,6 +63,34 @@ class GenerateWithGrammarCommandTest {
         assertThat(JSON.readTree(run.out().strip()).isObject()).as(run.out()).isTrue();
     }
 
+    /** Sampled hot and greedy on random weights (adversarial enough): every output validates, by networknt's judge. */
+    @Test
+    void aJsonSchemaGivesJsonThatValidates() throws IOException {
+        String schemaText = """
+                {"type": "object",
+                 "properties": {
+                   "sensor": {"enum": ["temperature", "humidity"]},
+                   "value": {"type": "number", "minimum": -40, "maximum": 85},
+                   "ok": {"type": "boolean"},
+                   "tags": {"type": "array", "items": {"type": "string", "maxLength": 8}, "maxItems": 3}},
+                 "required": ["sensor", "value", "ok"],
+                 "additionalProperties": false}
+                """;
+        Path schema = file("reading.schema.json", schemaText);
+        com.networknt.schema.Schema validator = com.networknt.schema.SchemaRegistry
+                .withDefaultDialect(com.networknt.schema.SpecificationVersion.DRAFT_2020_12)
+                .getSchema(schemaText, com.networknt.schema.InputFormat.JSON);
+        for (String[] sampling : new String[][] {{"0", "1"}, {"1.5", "2"}, {"1.5", "3"}}) {
+            Run run = edgelm("generate", "-m", model.toString(), "-p", "Reading:", "-n", "256", "--temp", sampling[0],
+                    "--seed", sampling[1], "--json-schema", schema.toString(), "--json", "-t", "1");
+            assertThat(run.status()).as(run.err()).isZero();
+            JsonNode result = JSON.readTree(run.out());
+            assertThat(result.path("stop_reason").asText()).isEqualTo("grammar_complete");
+            String text = result.path("text").asText();
+            assertThat(validator.validate(text, com.networknt.schema.InputFormat.JSON)).as(text).isEmpty();
+        }
+    }
+
     @Test
     void anOutputCutShortByTheLimitIsPrintedAndReportedAsAnError() throws IOException {
         Path grammar = file("long.gbnf", "root ::= \"[\" [a-z]{40} \"]\"\n");
