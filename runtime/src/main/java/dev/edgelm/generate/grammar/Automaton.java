@@ -29,7 +29,7 @@ final class Automaton {
 
     private final int[] code;
     private final int[][] alternatives;
-    private final CharSet[] charSets;
+    private final CodePointSet[] charSets;
 
     private int[] nodePosition = new int[64];
     private int[] nodeBelow = new int[64];
@@ -46,7 +46,7 @@ final class Automaton {
     private int[][] intervalStarts = new int[16][];
     /** Per state and interval, the successor, or {@link #UNKNOWN} until first needed. */
     private int[][] intervalNext = new int[16][];
-    private CharSet[] firstSets = new CharSet[16];
+    private CodePointSet[] firstSets = new CodePointSet[16];
     private int states;
     private final Map<StateKey, Integer> stateIds = new HashMap<>();
     private final int start;
@@ -113,7 +113,7 @@ final class Automaton {
         points[count++] = 128;
         for (int node : stateNodes[state]) {
             for (int boundary : charSets[code[nodePosition[node]]].boundaries()) {
-                if (boundary > 128 && boundary <= CharSet.MAX_CODE_POINT) {
+                if (boundary > 128 && boundary <= Character.MAX_CODE_POINT) {
                     if (count == points.length) {
                         points = Arrays.copyOf(points, count * 2);
                     }
@@ -140,14 +140,14 @@ final class Automaton {
     }
 
     /** The code points that can follow the text of {@code state}. */
-    CharSet firstSet(int state) {
-        CharSet set = firstSets[state];
+    CodePointSet firstSet(int state) {
+        CodePointSet set = firstSets[state];
         if (set == null) {
-            List<CharSet> tops = new ArrayList<>();
+            List<CodePointSet> tops = new ArrayList<>();
             for (int node : stateNodes[state]) {
                 tops.add(charSets[code[nodePosition[node]]]);
             }
-            set = CharSet.union(tops);
+            set = CodePointSet.union(tops);
             firstSets[state] = set;
         }
         return set;

@@ -37,8 +37,8 @@ final class Compiler {
     private final List<List<int[]>> bodies = new ArrayList<>();
     /** Per rule, the named rule it was written in. */
     private final List<Integer> owners = new ArrayList<>();
-    private final Map<CharSet, Integer> charSetIds = new HashMap<>();
-    private final List<CharSet> charSets = new ArrayList<>();
+    private final Map<CodePointSet, Integer> charSetIds = new HashMap<>();
+    private final List<CodePointSet> charSets = new ArrayList<>();
     private long symbols;
 
     private Compiler(GbnfSource source, List<Rule> definitions) {
@@ -95,7 +95,7 @@ final class Compiler {
         switch (item) {
             case Literal literal -> {
                 for (int c : literal.codePoints()) {
-                    add(out, charSetId(CharSet.of(c)), literal.offset());
+                    add(out, charSetId(CodePointSet.of(c)), literal.offset());
                 }
             }
             case CharClass charClass -> add(out, charSetId(charClass.set()), charClass.offset());
@@ -166,7 +166,7 @@ final class Compiler {
         return bodies.size() - 1;
     }
 
-    private int charSetId(CharSet set) {
+    private int charSetId(CodePointSet set) {
         return charSetIds.computeIfAbsent(set, s -> {
             charSets.add(s);
             return charSets.size() - 1;
@@ -379,7 +379,7 @@ final class Compiler {
                 code[at++] = Program.END;
             }
         }
-        return new Program(code, alternatives, charSets.toArray(CharSet[]::new), root);
+        return new Program(code, alternatives, charSets.toArray(CodePointSet[]::new), root);
     }
 
     private static int[] toArray(List<Integer> values) {

@@ -109,7 +109,7 @@ final class GbnfParser {
                 items.add(group());
             } else if (c == '.') {
                 pos++;
-                items.add(new CharClass(CharSet.ANY, start));
+                items.add(new CharClass(CodePointSet.ALL, start));
             } else if (isNameChar(c)) {
                 items.add(new RuleRef(name(), start));
             } else if (c == '<' || c == '!') {
@@ -248,7 +248,7 @@ final class GbnfParser {
             throw source.error(start, negated ? "empty character class [^] (write . for any character)"
                     : "empty character class [] matches nothing");
         }
-        CharSet set = CharSet.ofRanges(pairs.stream().mapToInt(Integer::intValue).toArray());
+        CodePointSet set = CodePointSet.ofRanges(pairs.stream().mapToInt(Integer::intValue).toArray());
         if (negated) {
             set = set.complement();
             if (set.isEmpty()) {
@@ -311,7 +311,7 @@ final class GbnfParser {
             value = value * 16 + digit;
             pos++;
         }
-        if (Integer.compareUnsigned(value, CharSet.MAX_CODE_POINT) > 0) {
+        if (Integer.compareUnsigned(value, Character.MAX_CODE_POINT) > 0) {
             throw source.error(start, "escape " + text.substring(start, pos) + " is beyond the last code point"
                     + " U+10FFFF");
         }
@@ -353,7 +353,7 @@ final class GbnfParser {
             return "the end of the grammar";
         }
         int c = text.codePointAt(pos);
-        return c == '\n' || c == '\r' ? "the end of the line" : "'" + CharSet.escape(c, '\'') + "'";
+        return c == '\n' || c == '\r' ? "the end of the line" : "'" + CodePointSet.escape(c, '\'') + "'";
     }
 
     /** Skips spaces, tabs and comments, and line breaks too where a rule may go on over several lines. */

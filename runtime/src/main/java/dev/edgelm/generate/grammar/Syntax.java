@@ -26,7 +26,7 @@ final class Syntax {
     record Literal(int[] codePoints, int offset) implements Item {}
 
     /** A character class, or {@code .}. */
-    record CharClass(CharSet set, int offset) implements Item {}
+    record CharClass(CodePointSet set, int offset) implements Item {}
 
     /** A reference to the rule called {@code name}. */
     record RuleRef(String name, int offset) implements Item {}

@@ -50,7 +50,7 @@ final class Utf8 {
         int remaining = ((partial >>> 2) & 3) - 1;
         int length = (partial & 3) + 1;
         if (remaining == 0) {
-            boolean valid = value >= MIN[length] && value <= CharSet.MAX_CODE_POINT
+            boolean valid = value >= MIN[length] && value <= Character.MAX_CODE_POINT
                     && (value < 0xD800 || value > 0xDFFF);
             return valid ? value : INVALID;
         }
@@ -71,7 +71,7 @@ final class Utf8 {
     static int high(int partial) {
         int remaining = (partial >>> 2) & 3;
         int shift = 6 * remaining;
-        return Math.min((partial >>> 4) << shift | ((1 << shift) - 1), CharSet.MAX_CODE_POINT);
+        return Math.min((partial >>> 4) << shift | ((1 << shift) - 1), Character.MAX_CODE_POINT);
     }
 
     /** Bits so far, bytes still to come (1-3), total length (2-4); never 0, which is {@link #NONE}. */

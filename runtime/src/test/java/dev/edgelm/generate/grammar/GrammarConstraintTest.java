@@ -353,8 +353,8 @@ class GrammarConstraintTest {
         private Set<Long> prefixesAllowedIn(int s) {
             return prefixes.computeIfAbsent(s, k -> {
                 Set<Long> set = new HashSet<>();
-                CharSet allowed = automaton.firstSet(s);
-                IntStream.rangeClosed(0x80, CharSet.MAX_CODE_POINT)
+                CodePointSet allowed = automaton.firstSet(s);
+                IntStream.rangeClosed(0x80, Character.MAX_CODE_POINT)
                         .filter(c -> (c < 0xD800 || c > 0xDFFF) && allowed.contains(c))
                         .forEach(c -> {
                             byte[] e = Character.toString(c).getBytes(StandardCharsets.UTF_8);
