@@ -66,13 +66,12 @@ public final class QuantizedActivations {
     /**
      * For the vector matrix-matrix product, per encoding, the values each column's dot products effectively see
      * (the floats themselves, or code times block scale), columns interleaved: value k of column c at
-     * {@code [k * interleavedStride + c]}. Null unless vector kernels run and there can be several columns.
+     * {@code [k * interleavedStride() + c]}. Null unless vector kernels run and the capacity reaches
+     * {@link VectorMatmul#MIN_COLUMNS}; filled only by a {@link #quantize} of that many columns or more.
      */
     final float[] interleavedFloats;
     final float[] interleavedQ8;
     final float[] interleavedQk;
-    /** Columns rounded up to whole float vectors. */
-    int interleavedStride;
 
     private QuantizedActivations(int length, int capacity) {
         this.length = length;
@@ -89,7 +88,7 @@ public final class QuantizedActivations {
         this.qkScales = qk ? new float[total / QK_BLOCK] : null;
         this.qkSums16 = qk ? new int[total / QK_SUM_GROUP] : null;
         this.qkSums256 = qk ? new int[total / QK_BLOCK] : null;
-        boolean interleave = VECTOR && capacity > 1;
+        boolean interleave = VECTOR && capacity >= VectorMatmul.MIN_COLUMNS;
         int padded = Math.multiplyExact(length, roundToLanes(capacity));
         this.interleavedFloats = interleave ? new float[padded] : null;
         this.interleavedQ8 = interleave && q8 ? new float[padded] : null;
@@ -174,7 +173,7 @@ public final class QuantizedActivations {
             }
         }
         this.columns = columns;
-        if (interleavedFloats != null && columns > 1) {
+        if (interleavedFloats != null && columns >= VectorMatmul.MIN_COLUMNS) {
             interleave();
         }
     }
@@ -195,8 +194,7 @@ public final class QuantizedActivations {
     }
 
     private void interleave() {
-        int stride = roundToLanes(columns);
-        interleavedStride = stride;
+        int stride = interleavedStride();
         for (int c = 0; c < columns; c++) {
             int base = c * length;
             for (int k = 0; k < length; k++) {
@@ -215,7 +213,12 @@ public final class QuantizedActivations {
         }
     }
 
-    /** The interleaved values for {@code encoding} (after a {@link #quantize} of several columns). */
+    /** Columns rounded up to whole float vectors: the distance between two values of one column, interleaved. */
+    int interleavedStride() {
+        return roundToLanes(columns);
+    }
+
+    /** The interleaved values for {@code encoding} (after a {@link #quantize} of enough columns). */
     float[] interleaved(Encoding encoding) {
         return switch (encoding) {
             case FLOAT -> interleavedFloats;

@@ -30,11 +30,13 @@ import jdk.incubator.vector.VectorSpecies;
  * the integer pipeline is at most 256 bits wide; float operations use the full width.
  *
  * <p>Q8_0, Q4_0, TQ2_0 and Q4_K have fused matrix-vector loops that read the blocks directly, and F32 and BF16
- * rows are widened and dotted in place. The other formats, and every matrix-matrix product, first decode a
- * weight row into this thread's {@link DecodedRow} ({@link VectorDecoders}: signed 16-bit codes with per-group
- * scales, or floats), then run one dot per activation column, so each row's bytes are read and decoded once
- * for all columns. (A fused Q6_K loop measured half the speed of decode-then-dot here: its
- * per-16 scales cost a 32-bit multiply or a float multiply-add per vector either way.) No product allocates.
+ * rows are widened and dotted in place. The other formats, and matrix-matrix products of fewer than
+ * {@link VectorMatmul#MIN_COLUMNS} columns, first decode a weight row into this thread's {@link DecodedRow}
+ * ({@link VectorDecoders}: signed 16-bit codes with per-group scales, or floats), then run one dot per activation
+ * column, so each row's bytes are read and decoded once for all columns. (A fused Q6_K loop measured half the
+ * speed of decode-then-dot here: its per-16 scales cost a 32-bit multiply or a float multiply-add per vector
+ * either way.) Larger matrix-matrix products are float products on decoded rows, tiled in registers
+ * ({@link VectorMatmul}). No product allocates.
  */
 final class VectorKernels implements Kernels {
 

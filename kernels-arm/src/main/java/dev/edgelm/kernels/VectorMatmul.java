@@ -53,13 +53,13 @@ final class VectorMatmul {
 
     /**
      * {@code out[c * w.rows() + r]} for rows in [rowStart, rowEnd) and every column of {@code x}, which holds at
-     * least two columns (so that its interleaved values exist).
+     * least {@link #MIN_COLUMNS} columns (so that its interleaved values exist).
      */
     static void multiply(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         Scratch scratch = SCRATCH.get();
         scratch.prepare(w);
         float[] values = x.interleaved(Encoding.of(w.format()));
-        int stride = x.interleavedStride;
+        int stride = x.interleavedStride();
         int k = w.cols();
         for (int r0 = rowStart; r0 < rowEnd; r0 += TILE_ROWS) {
             int height = Math.min(TILE_ROWS, rowEnd - r0);

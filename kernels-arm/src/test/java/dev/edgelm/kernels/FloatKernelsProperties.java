@@ -60,33 +60,31 @@ class FloatKernelsProperties {
         });
     }
 
-    /** Attention over a Q8_0 cache: scores within sum tolerance, the weighted sum of values bit for bit. */
+    /**
+     * Attention over a Q8_0 cache, each case's size taken as a count of 32-value blocks: scores within sum tolerance,
+     * the weighted sum of values bit for bit.
+     */
     @Test
     void q8_0CachePiecesMatch() {
-        for (int blocks : new int[] {1, 2, 3, 4, 10}) {
-            for (int offset : OFFSETS) {
-                long seed = seed(20_000 + 10 * blocks + offset);
-                SplittableRandom random = new SplittableRandom(seed);
-                String context = blocks + " blocks, offset " + offset + ", " + replay(seed);
-                int n = 32 * blocks;
-                byte[] codes = new byte[offset + n];
-                for (int i = 0; i < codes.length; i++) {
-                    codes[i] = (byte) random.nextInt(-128, 128);
-                }
-                float[] scales = random(random, offset + blocks);
-                float[] b = random(random, offset + n);
-                double magnitude = 0;
-                for (int i = 0; i < n; i++) {
-                    magnitude += Math.abs((double) scales[offset + i / 32] * codes[offset + i] * b[offset + i]);
-                }
-                assertThat(KERNELS.dotQ8_0(codes, offset, scales, offset, b, offset, n)).as(context).isCloseTo(
-                        REFERENCE.dotQ8_0(codes, offset, scales, offset, b, offset, n),
-                        within((float) (SUM_TOLERANCE * magnitude)));
-                float alpha = (float) random.nextGaussian();
-                assertSame(context + " axpyQ8_0", (k, v) -> k.axpyQ8_0(alpha, codes, offset, scales, offset, v,
-                        offset, n), random(random, offset + n));
+        forEachCase((random, blocks, offset, context) -> {
+            int n = 32 * blocks;
+            byte[] codes = new byte[offset + n];
+            for (int i = 0; i < codes.length; i++) {
+                codes[i] = (byte) random.nextInt(-128, 128);
             }
-        }
+            float[] scales = random(random, offset + blocks);
+            float[] b = random(random, offset + n);
+            double magnitude = 0;
+            for (int i = 0; i < n; i++) {
+                magnitude += Math.abs((double) scales[offset + i / 32] * codes[offset + i] * b[offset + i]);
+            }
+            assertThat(KERNELS.dotQ8_0(codes, offset, scales, offset, b, offset, n)).as(context).isCloseTo(
+                    REFERENCE.dotQ8_0(codes, offset, scales, offset, b, offset, n),
+                    within((float) (SUM_TOLERANCE * magnitude)));
+            float alpha = (float) random.nextGaussian();
+            assertSame(context + " axpyQ8_0", (k, v) -> k.axpyQ8_0(alpha, codes, offset, scales, offset, v, offset, n),
+                    random(random, offset + n));
+        });
     }
 
     @Test
