@@ -40,16 +40,17 @@ import picocli.CommandLine.Spec;
  * {@code edgelm bench}: the model's raw speed, measured much as llama.cpp's {@code llama-bench} does: a prefill of
  * pseudo-random tokens in batches, then decode steps of one pseudo-random token each, with no sampling (so only the
  * forward pass is timed). Unlike llama-bench, whose decode test starts from an empty context, the decode steps
- * continue after the prompt, as in a generation. One untimed warm-up run lets the JIT compile the kernels; the speeds are the mean and
- * standard deviation over the timed repetitions. Also reports the process's peak resident memory.
+ * continue after the prompt, as in a generation. One untimed warm-up run lets the JIT compile the kernels; the
+ * speeds are the mean and standard deviation over the timed repetitions. Also reports the process's peak resident
+ * memory.
  *
- * <p>With {@code --grammar FILE} or {@code --json-schema FILE} it measures what the constraint costs instead: each repetition generates from the same
- * prompt twice on one session, with sampling (llama.cpp's defaults, the same seed for both), once free and once
- * constrained by the grammar, the order alternating from one repetition to the next so that a drift in the
- * machine's load favours neither; both go past end-of-generation tokens, so the free one always runs to {@code -n}
- * and the constrained one to {@code -n} or the end of the grammar. It reports both decode speeds, the ratio of
- * their times per token, and the share of the constrained decode time that the grammar itself took (measured
- * inside the generation, so it is far less noisy than the ratio of two speeds on a busy machine).
+ * <p>With {@code --grammar FILE} or {@code --json-schema FILE} it measures what the constraint costs instead: each
+ * repetition generates from the same prompt twice on one session, with sampling (llama.cpp's defaults, the same
+ * seed for both), once free and once constrained by the grammar, the order alternating from one repetition to the
+ * next so that a drift in the machine's load favours neither; both go past end-of-generation tokens, so the free one
+ * always runs to {@code -n} and the constrained one to {@code -n} or the end of the grammar. It reports both decode
+ * speeds, the ratio of their times per token, and the share of the constrained decode time that the grammar itself
+ * took (measured inside the generation, so it is far less noisy than the ratio of two speeds on a busy machine).
  */
 @Command(
         name = "bench",
@@ -257,7 +258,8 @@ final class BenchCommand implements Callable<Integer> {
                 grammar's share of the constrained decode time: %.2f%%
                 time per token, constrained / free: %.3f (median of %d alternated pairs; %.3f from the means)
                 %s""",
-                header(g.setUp()), grammarOptions.file(), promptTokens, generatedTokens, g.free().mean(), g.free().stddev(),
+                header(g.setUp()), grammarOptions.file(), promptTokens, generatedTokens, g.free().mean(),
+                g.free().stddev(),
                 g.constrainedTokens(), stops, g.constrained().mean(), g.constrained().stddev(),
                 100 * g.grammarShare(), g.medianRatio(), repetitions, g.ratioOfMeans(), footer(g.setUp()));
     }

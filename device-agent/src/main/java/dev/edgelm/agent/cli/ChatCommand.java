@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  * {@code edgelm chat}: an interactive conversation. Each line of standard input is a user message; the reply streams
  * to standard output as it is generated. The conversation goes through the model's chat template, and only the new
  * turn is computed each time (the session reuses the cached prefix). Ends at end of input or on {@code /exit}.
- * With {@code --grammar}, every reply follows the grammar.
+ * With {@code --grammar} or {@code --json-schema}, every reply follows the grammar or schema.
  */
 @Command(
         name = "chat",

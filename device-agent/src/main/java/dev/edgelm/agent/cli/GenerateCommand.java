@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code edgelm generate}: continues a prompt. Text streams to standard output as it is generated and a summary
  * goes to standard error; {@code --json} prints one object at the end instead (DESIGN.md section 3). With
- * {@code --grammar}, an output that the token limit or the context cut short is printed, then reported as an error.
+ * {@code --grammar} or {@code --json-schema}, an output that the token limit or the context cut short is printed, then
+ * reported as an error.
  */
 @Command(
         name = "generate",
