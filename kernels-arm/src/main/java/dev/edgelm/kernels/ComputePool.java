@@ -174,14 +174,17 @@ public final class ComputePool implements AutoCloseable {
     }
 
     /**
-     * Rows per chunk: about 8 chunks per thread, so a slow thread does not hold up the others, at least 16; all
-     * rows in one chunk (the caller alone) when the product is too small to be worth sharing.
+     * Rows per chunk: about 8 chunks per thread, so a slow thread does not hold up the others, at least 16 and a
+     * whole number of the layout's row groups; all rows in one chunk (the caller alone) when the product is too
+     * small to be worth sharing.
      */
     private int chunkRows(WeightMatrix w, int columns) {
         if (w.weightBytes() * columns < MIN_PARALLEL_BYTES) {
             return w.rows();
         }
-        return Math.max(16, w.rows() / (threads() * 8));
+        int group = w.layout().rowGroup();
+        int rows = Math.max(16, w.rows() / (threads() * 8));
+        return (rows + group - 1) / group * group;
     }
 
     /** Stops the workers; jobs already running finish first. */

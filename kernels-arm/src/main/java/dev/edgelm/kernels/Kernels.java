@@ -1,5 +1,7 @@
 package dev.edgelm.kernels;
 
+import java.lang.foreign.Arena;
+
 /**
  * The numeric kernels of EdgeLM: quantized matrix products and the float operations around them.
  *
@@ -33,6 +35,13 @@ public interface Kernels {
     int vectorBits();
 
     // ---- quantized matrix products
+
+    /**
+     * {@code w} in the layout these kernels multiply fastest: a copy in memory from {@code arena} when that is not
+     * {@code w}'s own layout, {@code w} itself otherwise. Every implementation multiplies every layout; this only
+     * trades the copy (memory, and time once at load) for faster products.
+     */
+    WeightMatrix prepare(WeightMatrix w, Arena arena);
 
     /**
      * The dot product of row {@code row} of {@code w} with activation column {@code column} of {@code x}.

@@ -3,6 +3,8 @@ package dev.edgelm.kernels;
 import dev.edgelm.kernels.QuantizedActivations.Encoding;
 import dev.edgelm.kernels.quant.BlockCodec;
 import dev.edgelm.kernels.quant.BlockFormat;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
@@ -27,6 +29,12 @@ public final class ScalarKernels implements Kernels {
     @Override
     public int vectorBits() {
         return 0;
+    }
+
+    /** The reference reads every layout as it is: nothing to copy. */
+    @Override
+    public WeightMatrix prepare(WeightMatrix w, Arena arena) {
+        return w;
     }
 
     @Override
@@ -62,7 +70,14 @@ public final class ScalarKernels implements Kernels {
         BlockFormat format = w.format();
         BlockCodec codec = BlockCodec.of(format);
         int cols = w.cols();
+        MemorySegment data = w.data();
         long rowStart = row * w.rowBytes();
+        if (w.layout() != WeightLayout.ROWS) {
+            // The reference reads every layout through its GGUF form.
+            data = MemorySegment.ofArray(new byte[(int) w.rowBytes()]);
+            RowInterleaving.copyRow(w, row, data);
+            rowStart = 0;
+        }
         int base = column * cols;
         Encoding encoding = Encoding.of(format);
         // Whole weight blocks per chunk, and whole activation blocks: 256 suits every format (I2_S: 128).
@@ -70,7 +85,7 @@ public final class ScalarKernels implements Kernels {
         double sum = 0;
         for (int start = 0; start < cols; start += chunk) {
             int n = Math.min(chunk, cols - start);
-            codec.dequantizeRow(w.data(), rowStart + format.rowBytes(start), scratch, 0, n);
+            codec.dequantizeRow(data, rowStart + format.rowBytes(start), scratch, 0, n);
             switch (encoding) {
                 case FLOAT -> {
                     for (int i = 0; i < n; i++) {

@@ -3,6 +3,7 @@ package dev.edgelm.kernels;
 import dev.edgelm.kernels.QuantizedActivations.Encoding;
 import dev.edgelm.kernels.quant.BlockFormat;
 import dev.edgelm.kernels.quant.KQuantScales;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -45,7 +46,7 @@ final class VectorKernels implements Kernels {
     static final VectorSpecies<Byte> BYTES = species(byte.class, INT_BITS / 2);
     static final VectorSpecies<Short> SHORTS = species(short.class, INT_BITS);
     private static final VectorSpecies<Integer> INTS = species(int.class, INT_BITS);
-    private static final VectorSpecies<Float> BLOCK_FLOATS = species(float.class, INT_BITS);
+    static final VectorSpecies<Float> BLOCK_FLOATS = species(float.class, INT_BITS);
     static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
     static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
     /** Int8 codes widened to floats: at least 64 bits (the narrowest shape), so at 128 bits two float vectors. */
@@ -96,11 +97,22 @@ final class VectorKernels implements Kernels {
 
     // ---- quantized products
 
+    /** Q4_0 matrices of whole 16-row groups are interleaved ({@link InterleavedQ4_0}); the rest run in place. */
+    @Override
+    public WeightMatrix prepare(WeightMatrix w, Arena arena) {
+        return RowInterleaving.canInterleave(w) ? RowInterleaving.interleave(w, arena) : w;
+    }
+
     @Override
     public float dot(WeightMatrix w, int row, QuantizedActivations x, int column) {
         x.checkFits(w);
         Objects.checkIndex(row, w.rows());
         Objects.checkIndex(column, x.columns());
+        if (w.layout() == WeightLayout.INTERLEAVED_16) {
+            float[] result = new float[1];
+            InterleavedQ4_0.matvec(w, x, column, result, -row, row, row + 1);
+            return result[0];
+        }
         if (hasFusedDot(w.format())) {
             return fusedDot(w, row, x, column);
         }
@@ -112,6 +124,10 @@ final class VectorKernels implements Kernels {
     @Override
     public void matvec(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.product(w, x, out, rowStart, rowEnd, 1);
+        if (w.layout() == WeightLayout.INTERLEAVED_16) {
+            InterleavedQ4_0.matvec(w, x, 0, out, 0, rowStart, rowEnd);
+            return;
+        }
         if (hasFusedDot(w.format())) {
             for (int r = rowStart; r < rowEnd; r++) {
                 out[r] = fusedDot(w, r, x, 0);
@@ -130,6 +146,12 @@ final class VectorKernels implements Kernels {
         KernelChecks.product(w, x, out, rowStart, rowEnd, x.columns());
         if (x.columns() >= VectorMatmul.MIN_COLUMNS) {
             VectorMatmul.multiply(w, x, out, rowStart, rowEnd);
+            return;
+        }
+        if (w.layout() == WeightLayout.INTERLEAVED_16) {
+            for (int c = 0; c < x.columns(); c++) {
+                InterleavedQ4_0.matvec(w, x, c, out, c * w.rows(), rowStart, rowEnd);
+            }
             return;
         }
         DecodedRow decoded = DecodedRow.local(w);

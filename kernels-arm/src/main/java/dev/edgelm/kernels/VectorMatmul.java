@@ -45,8 +45,9 @@ final class VectorMatmul {
 
         void prepare(WeightMatrix w) {
             decoded = DecodedRow.local(w);
-            if (rows.length < TILE_ROWS * w.cols()) {
-                rows = new float[TILE_ROWS * w.cols()];
+            int length = Math.max(TILE_ROWS, w.layout().rowGroup()) * w.cols();
+            if (rows.length < length) {
+                rows = new float[length];
             }
         }
     }
@@ -58,38 +59,74 @@ final class VectorMatmul {
     static void multiply(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         Scratch scratch = SCRATCH.get();
         scratch.prepare(w);
+        if (w.layout() == WeightLayout.INTERLEAVED_16) {
+            multiplyInterleaved(w, x, out, rowStart, rowEnd, scratch);
+            return;
+        }
         float[] values = x.interleaved(Encoding.of(w.format()));
-        int stride = x.interleavedStride();
         int k = w.cols();
         for (int r0 = rowStart; r0 < rowEnd; r0 += TILE_ROWS) {
             int height = Math.min(TILE_ROWS, rowEnd - r0);
             for (int i = 0; i < height; i++) {
                 VectorDecoders.decodeToFloats(w, r0 + i, scratch.decoded, scratch.rows, i * k);
             }
-            for (int c0 = 0; c0 < stride; c0 += TILE_COLUMNS) {
-                if (c0 + TILE_COLUMNS <= stride) {
-                    twoVectorTile(scratch.rows, height, k, values, stride, c0, scratch.tile);
-                } else {
-                    oneVectorTile(scratch.rows, height, k, values, stride, c0, scratch.tile);
+            tileRows(scratch, 0, k, 1, height, w, x, values, out, r0);
+        }
+    }
+
+    /**
+     * An interleaved matrix, a 16-row group at a time: the group is decoded with one value of 16 rows per
+     * vector (value j of row i at {@code 16 j + i}), which the tiles read with a step of 16.
+     */
+    private static void multiplyInterleaved(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart,
+            int rowEnd, Scratch scratch) {
+        float[] values = x.interleaved(Encoding.of(w.format()));
+        int group = w.layout().rowGroup();
+        for (int g = rowStart / group; g * group < rowEnd; g++) {
+            InterleavedQ4_0.decodeGroup(w, g, scratch.rows);
+            for (int i0 = 0; i0 < group; i0 += TILE_ROWS) {
+                int r0 = Math.max(g * group + i0, rowStart);
+                int r1 = Math.min(g * group + Math.min(i0 + TILE_ROWS, group), rowEnd);
+                if (r0 < r1) {
+                    tileRows(scratch, r0 - g * group, 1, group, r1 - r0, w, x, values, out, r0);
                 }
-                scatter(scratch.tile, height, Math.min(TILE_COLUMNS, x.columns() - c0), out, w.rows(), r0, c0);
             }
         }
     }
 
-    /** Offset of tile row {@code i} in the decoded rows; rows past the tile's height repeat row 0 (and are dropped). */
-    private static int rowOffset(int i, int height, int k) {
-        return i < height ? i * k : 0;
+    /**
+     * Offset of tile row {@code i} when value j of tile row i is at {@code first + i * rowStep + j * valueStep};
+     * rows past the tile's height repeat its first row (and are dropped).
+     */
+    private static int rowOffset(int first, int rowStep, int height, int i) {
+        return first + (i < height ? i * rowStep : 0);
     }
 
-    private static void twoVectorTile(float[] rows, int height, int k, float[] values, int stride, int c0,
-            float[] tile) {
-        int w0 = rowOffset(0, height, k);
-        int w1 = rowOffset(1, height, k);
-        int w2 = rowOffset(2, height, k);
-        int w3 = rowOffset(3, height, k);
-        int w4 = rowOffset(4, height, k);
-        int w5 = rowOffset(5, height, k);
+    /**
+     * One tile of {@code height} rows, decoded in {@code scratch.rows} as {@link #rowOffset} describes, against
+     * every column of {@code x}, scattered to rows {@code r0 ..} of {@code out}.
+     */
+    private static void tileRows(Scratch scratch, int first, int rowStep, int valueStep, int height, WeightMatrix w,
+            QuantizedActivations x, float[] values, float[] out, int r0) {
+        int stride = x.interleavedStride();
+        for (int c0 = 0; c0 < stride; c0 += TILE_COLUMNS) {
+            if (c0 + TILE_COLUMNS <= stride) {
+                twoVectorTile(scratch.rows, first, rowStep, valueStep, height, w.cols(), values, stride, c0, scratch.tile);
+            } else {
+                oneVectorTile(scratch.rows, first, rowStep, valueStep, height, w.cols(), values, stride, c0, scratch.tile);
+            }
+            scatter(scratch.tile, height, Math.min(TILE_COLUMNS, x.columns() - c0), out, w.rows(), r0, c0);
+        }
+    }
+
+    private static void twoVectorTile(float[] rows, int first, int rowStep, int step, int height, int k,
+            float[] values, int stride, int c0, float[] results) {
+        int w0 = rowOffset(first, rowStep, height, 0);
+        int w1 = rowOffset(first, rowStep, height, 1);
+        int w2 = rowOffset(first, rowStep, height, 2);
+        int w3 = rowOffset(first, rowStep, height, 3);
+        int w4 = rowOffset(first, rowStep, height, 4);
+        int w5 = rowOffset(first, rowStep, height, 5);
         FloatVector s0 = FloatVector.zero(FLOATS);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
@@ -102,72 +139,72 @@ final class VectorMatmul {
         FloatVector t3 = s0;
         FloatVector t4 = s0;
         FloatVector t5 = s0;
-        for (int j = 0, at = c0; j < k; j++, at += stride) {
+        for (int j = 0, at = c0, wj = 0; j < k; j++, at += stride, wj += step) {
             FloatVector a = FloatVector.fromArray(FLOATS, values, at);
             FloatVector b = FloatVector.fromArray(FLOATS, values, at + FL);
-            FloatVector v = FloatVector.broadcast(FLOATS, rows[w0 + j]);
+            FloatVector v = FloatVector.broadcast(FLOATS, rows[w0 + wj]);
             s0 = a.fma(v, s0);
             t0 = b.fma(v, t0);
-            v = FloatVector.broadcast(FLOATS, rows[w1 + j]);
+            v = FloatVector.broadcast(FLOATS, rows[w1 + wj]);
             s1 = a.fma(v, s1);
             t1 = b.fma(v, t1);
-            v = FloatVector.broadcast(FLOATS, rows[w2 + j]);
+            v = FloatVector.broadcast(FLOATS, rows[w2 + wj]);
             s2 = a.fma(v, s2);
             t2 = b.fma(v, t2);
-            v = FloatVector.broadcast(FLOATS, rows[w3 + j]);
+            v = FloatVector.broadcast(FLOATS, rows[w3 + wj]);
             s3 = a.fma(v, s3);
             t3 = b.fma(v, t3);
-            v = FloatVector.broadcast(FLOATS, rows[w4 + j]);
+            v = FloatVector.broadcast(FLOATS, rows[w4 + wj]);
             s4 = a.fma(v, s4);
             t4 = b.fma(v, t4);
-            v = FloatVector.broadcast(FLOATS, rows[w5 + j]);
+            v = FloatVector.broadcast(FLOATS, rows[w5 + wj]);
             s5 = a.fma(v, s5);
             t5 = b.fma(v, t5);
         }
-        s0.intoArray(tile, 0);
-        t0.intoArray(tile, FL);
-        s1.intoArray(tile, TILE_COLUMNS);
-        t1.intoArray(tile, TILE_COLUMNS + FL);
-        s2.intoArray(tile, 2 * TILE_COLUMNS);
-        t2.intoArray(tile, 2 * TILE_COLUMNS + FL);
-        s3.intoArray(tile, 3 * TILE_COLUMNS);
-        t3.intoArray(tile, 3 * TILE_COLUMNS + FL);
-        s4.intoArray(tile, 4 * TILE_COLUMNS);
-        t4.intoArray(tile, 4 * TILE_COLUMNS + FL);
-        s5.intoArray(tile, 5 * TILE_COLUMNS);
-        t5.intoArray(tile, 5 * TILE_COLUMNS + FL);
+        s0.intoArray(results, 0);
+        t0.intoArray(results, FL);
+        s1.intoArray(results, TILE_COLUMNS);
+        t1.intoArray(results, TILE_COLUMNS + FL);
+        s2.intoArray(results, 2 * TILE_COLUMNS);
+        t2.intoArray(results, 2 * TILE_COLUMNS + FL);
+        s3.intoArray(results, 3 * TILE_COLUMNS);
+        t3.intoArray(results, 3 * TILE_COLUMNS + FL);
+        s4.intoArray(results, 4 * TILE_COLUMNS);
+        t4.intoArray(results, 4 * TILE_COLUMNS + FL);
+        s5.intoArray(results, 5 * TILE_COLUMNS);
+        t5.intoArray(results, 5 * TILE_COLUMNS + FL);
     }
 
     /** The last {@link VectorKernels#FL} columns when the column count rounds up to an odd number of vectors. */
-    private static void oneVectorTile(float[] rows, int height, int k, float[] values, int stride, int c0,
-            float[] tile) {
-        int w0 = rowOffset(0, height, k);
-        int w1 = rowOffset(1, height, k);
-        int w2 = rowOffset(2, height, k);
-        int w3 = rowOffset(3, height, k);
-        int w4 = rowOffset(4, height, k);
-        int w5 = rowOffset(5, height, k);
+    private static void oneVectorTile(float[] rows, int first, int rowStep, int step, int height, int k,
+            float[] values, int stride, int c0, float[] results) {
+        int w0 = rowOffset(first, rowStep, height, 0);
+        int w1 = rowOffset(first, rowStep, height, 1);
+        int w2 = rowOffset(first, rowStep, height, 2);
+        int w3 = rowOffset(first, rowStep, height, 3);
+        int w4 = rowOffset(first, rowStep, height, 4);
+        int w5 = rowOffset(first, rowStep, height, 5);
         FloatVector s0 = FloatVector.zero(FLOATS);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
         FloatVector s3 = s0;
         FloatVector s4 = s0;
         FloatVector s5 = s0;
-        for (int j = 0, at = c0; j < k; j++, at += stride) {
+        for (int j = 0, at = c0, wj = 0; j < k; j++, at += stride, wj += step) {
             FloatVector a = FloatVector.fromArray(FLOATS, values, at);
-            s0 = a.fma(FloatVector.broadcast(FLOATS, rows[w0 + j]), s0);
-            s1 = a.fma(FloatVector.broadcast(FLOATS, rows[w1 + j]), s1);
-            s2 = a.fma(FloatVector.broadcast(FLOATS, rows[w2 + j]), s2);
-            s3 = a.fma(FloatVector.broadcast(FLOATS, rows[w3 + j]), s3);
-            s4 = a.fma(FloatVector.broadcast(FLOATS, rows[w4 + j]), s4);
-            s5 = a.fma(FloatVector.broadcast(FLOATS, rows[w5 + j]), s5);
+            s0 = a.fma(FloatVector.broadcast(FLOATS, rows[w0 + wj]), s0);
+            s1 = a.fma(FloatVector.broadcast(FLOATS, rows[w1 + wj]), s1);
+            s2 = a.fma(FloatVector.broadcast(FLOATS, rows[w2 + wj]), s2);
+            s3 = a.fma(FloatVector.broadcast(FLOATS, rows[w3 + wj]), s3);
+            s4 = a.fma(FloatVector.broadcast(FLOATS, rows[w4 + wj]), s4);
+            s5 = a.fma(FloatVector.broadcast(FLOATS, rows[w5 + wj]), s5);
         }
-        s0.intoArray(tile, 0);
-        s1.intoArray(tile, TILE_COLUMNS);
-        s2.intoArray(tile, 2 * TILE_COLUMNS);
-        s3.intoArray(tile, 3 * TILE_COLUMNS);
-        s4.intoArray(tile, 4 * TILE_COLUMNS);
-        s5.intoArray(tile, 5 * TILE_COLUMNS);
+        s0.intoArray(results, 0);
+        s1.intoArray(results, TILE_COLUMNS);
+        s2.intoArray(results, 2 * TILE_COLUMNS);
+        s3.intoArray(results, 3 * TILE_COLUMNS);
+        s4.intoArray(results, 4 * TILE_COLUMNS);
+        s5.intoArray(results, 5 * TILE_COLUMNS);
     }
 
     /** Tile results (row i, column j at {@code tile[i * TILE_COLUMNS + j]}) to their places in {@code out}. */

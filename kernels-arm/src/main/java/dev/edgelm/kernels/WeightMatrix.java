@@ -3,22 +3,26 @@ package dev.edgelm.kernels;
 import dev.edgelm.kernels.quant.BlockFormat;
 import dev.edgelm.kernels.quant.Quantization;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
- * A weight matrix of {@code rows} rows of {@code cols} values in one {@link BlockFormat}, stored row after row
- * at the start of {@code data} exactly as in a GGUF file (for {@link BlockFormat#I2_S}, with its per-tensor
- * scale after the last row). The segment is used in place: memory-mapped weights are never copied.
+ * A weight matrix of {@code rows} rows of {@code cols} values in one {@link BlockFormat}, at the start of
+ * {@code data} in one {@link WeightLayout}: row after row exactly as in a GGUF file (for {@link BlockFormat#I2_S},
+ * with its per-tensor scale after the last row), or interleaved for faster products ({@link RowInterleaving}). A
+ * segment in the GGUF layout is used in place: memory-mapped weights are never copied.
  *
  * @param format the encoding of every row
- * @param data the bytes; at least {@link BlockFormat#tensorBytes} of them
+ * @param data the bytes; at least {@link BlockFormat#tensorBytes} of them in the GGUF layout
  * @param rows number of rows (outputs of a matrix-vector product)
  * @param cols values per row (inputs of a matrix-vector product)
+ * @param layout the order of the blocks in {@code data}
  */
-public record WeightMatrix(BlockFormat format, MemorySegment data, int rows, int cols) {
+public record WeightMatrix(BlockFormat format, MemorySegment data, int rows, int cols, WeightLayout layout) {
 
     /**
      * @throws IllegalArgumentException if the shape is not positive, a row is not a whole number of blocks, the
-     *     format is an activation format (Q8_1, Q8_K), or {@code data} is too small
+     *     format is an activation format (Q8_1, Q8_K), the layout does not hold this format or row count, or
+     *     {@code data} is too small
      */
     public WeightMatrix {
         if (rows <= 0 || cols <= 0) {
@@ -27,21 +31,33 @@ public record WeightMatrix(BlockFormat format, MemorySegment data, int rows, int
         if (format == BlockFormat.Q8_1 || format == BlockFormat.Q8_K) {
             throw new IllegalArgumentException(format + " is an activation format, not a weight format");
         }
-        long bytes = format.tensorBytes(rows, cols);
+        Objects.requireNonNull(layout, "layout");
+        if (layout == WeightLayout.INTERLEAVED_16
+                && (format != BlockFormat.Q4_0 || rows % WeightLayout.GROUP_ROWS != 0)) {
+            throw new IllegalArgumentException(layout + " holds Q4_0 matrices of a multiple of "
+                    + WeightLayout.GROUP_ROWS + " rows, not " + format + " with " + rows);
+        }
+        long bytes = layout == WeightLayout.ROWS ? format.tensorBytes(rows, cols)
+                : layout.weightBytes(format, rows, cols);
         if (data.byteSize() < bytes) {
             throw new IllegalArgumentException(format + ": " + rows + " x " + cols + " needs " + bytes
                     + " bytes, the segment holds " + data.byteSize());
         }
     }
 
-    /** Bytes between the starts of two consecutive rows. */
+    /** A matrix in the GGUF layout ({@link WeightLayout#ROWS}). */
+    public WeightMatrix(BlockFormat format, MemorySegment data, int rows, int cols) {
+        this(format, data, rows, cols, WeightLayout.ROWS);
+    }
+
+    /** Bytes of one row in the GGUF layout: the distance between the starts of two rows there. */
     public long rowBytes() {
         return format.rowBytes(cols);
     }
 
-    /** Bytes of weights a full matrix-vector product reads (the trailer excluded). */
+    /** Bytes of weights a full matrix-vector product reads (the trailer excluded), in this matrix's layout. */
     public long weightBytes() {
-        return rowBytes() * rows;
+        return layout.weightBytes(format, rows, cols);
     }
 
     /** The per-tensor scale of an I2_S matrix; 1 for every other format, whose scales are in the blocks. */

@@ -6,6 +6,7 @@ import dev.edgelm.kernels.Kernels;
 import dev.edgelm.tokenizer.Tokenizer;
 import dev.edgelm.tokenizer.Tokenizers;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 /**
@@ -14,19 +15,34 @@ import java.nio.file.Path;
  */
 public final class Model implements AutoCloseable {
     private final ModelFile file;
+    /** Memory of the weights copied out of the file into the kernels' layout. */
+    private final Arena copies;
     private final ModelConfig config;
     private final ModelWeights weights;
     private final Tokenizer tokenizer;
 
-    private Model(ModelFile file, ModelConfig config, ModelWeights weights, Tokenizer tokenizer) {
+    private Model(ModelFile file, Arena copies, ModelConfig config, ModelWeights weights, Tokenizer tokenizer) {
         this.file = file;
+        this.copies = copies;
         this.config = config;
         this.weights = weights;
         this.tokenizer = tokenizer;
     }
 
     /**
-     * Opens and checks {@code path}: tensor types, architecture, hyperparameters, tensor shapes and tokenizer.
+     * Opens {@code path} for the kernels chosen at start-up ({@link Kernels#get()}), as {@link #open(Path, Kernels)}
+     * does.
+     */
+    public static Model open(Path path) throws IOException {
+        return open(path, Kernels.get());
+    }
+
+    /**
+     * Opens and checks {@code path}: tensor types, architecture, hyperparameters, tensor shapes and tokenizer. The
+     * matrices are put in the layout {@code kernels} multiply fastest ({@link Kernels#prepare}): those it copies
+     * out of the mapped file (Q4_0 for the vector kernels) take memory of their own, once, at open. With
+     * {@link dev.edgelm.kernels.ScalarKernels} every weight stays in the file. Any kernels can run the model
+     * afterwards: every implementation multiplies every layout.
      *
      * @throws IOException if the file cannot be read
      * @throws dev.edgelm.gguf.GgufFormatException if it is not a valid GGUF model (a key or tensor is missing, a
@@ -35,20 +51,22 @@ public final class Model implements AutoCloseable {
      * @throws UnsupportedArchitectureException if EdgeLM does not run its architecture
      * @throws dev.edgelm.tokenizer.UnsupportedTokenizerException if its tokenizer is not one EdgeLM has
      */
-    public static Model open(Path path) throws IOException {
+    public static Model open(Path path, Kernels kernels) throws IOException {
         ModelFile file = ModelFile.open(path);
+        Arena copies = Arena.ofShared();
         try {
             GgufFile gguf = file.gguf();
             ModelConfig config = ModelConfig.read(gguf);
-            ModelWeights weights = ModelWeights.bind(gguf, config);
+            ModelWeights weights = ModelWeights.bind(gguf, config, w -> kernels.prepare(w, copies));
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf.metadata());
             if (tokenizer.vocabularySize() != config.vocabularySize()) {
                 throw new dev.edgelm.gguf.GgufFormatException(gguf.parts().getFirst().source(), -1,
                         "the tokenizer has " + tokenizer.vocabularySize() + " tokens, the embedding "
                                 + config.vocabularySize() + " rows");
             }
-            return new Model(file, config, weights, tokenizer);
+            return new Model(file, copies, config, weights, tokenizer);
         } catch (RuntimeException e) {
+            copies.close();
             file.close();
             throw e;
         }
@@ -92,9 +110,10 @@ public final class Model implements AutoCloseable {
         return new ForwardPass(config, weights, kernels, pool, cache, Math.min(options.batchSize(), context));
     }
 
-    /** Unmaps the file; the model and its sequences are unusable afterwards. */
+    /** Unmaps the file and frees the weights' copies; the model and its sequences are unusable afterwards. */
     @Override
     public void close() {
+        copies.close();
         file.close();
     }
 }

@@ -10,10 +10,11 @@ import dev.edgelm.model.ModelConfig.LayerShape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
- * A model's tensors, bound to the kernels' types: matrices stay in the memory-mapped file (never copied), the small
- * vectors (norm weights, biases) are dequantized to {@code float[]} once.
+ * A model's tensors, bound to the kernels' types: matrices stay in the memory-mapped file unless the caller asks for
+ * another layout, the small vectors (norm weights, biases) are dequantized to {@code float[]} once.
  *
  * @param tokenEmbedding row t is token t's embedding
  * @param layers         the transformer blocks
@@ -38,16 +39,29 @@ public record ModelWeights(
     }
 
     /**
-     * Binds the tensors of {@code file}, checking every shape against {@code config}.
+     * Binds the tensors of {@code file}, checking every shape against {@code config}; every matrix stays in the
+     * mapped file.
      *
      * @throws GgufFormatException if a tensor is missing or has the wrong shape
      */
     public static ModelWeights bind(GgufFile file, ModelConfig config) {
-        return new Binder(file, config).bind();
+        return bind(file, config, UnaryOperator.identity());
+    }
+
+    /**
+     * Binds the tensors of {@code file} as {@link #bind(GgufFile, ModelConfig)} does, passing every matrix that is
+     * multiplied (the linear layers and the output head) through {@code layout}, e.g. to put it in the layout the
+     * kernels multiply fastest ({@link dev.edgelm.kernels.Kernels#prepare}). The token embedding, read a row at a
+     * time, stays in the file; a tied output head gets its own copy when {@code layout} makes one.
+     *
+     * @throws GgufFormatException if a tensor is missing or has the wrong shape
+     */
+    public static ModelWeights bind(GgufFile file, ModelConfig config, UnaryOperator<WeightMatrix> layout) {
+        return new Binder(file, config, layout).bind();
     }
 
     /** Reads tensors by llama.cpp's names and checks their shapes. */
-    private record Binder(GgufFile file, ModelConfig config) {
+    private record Binder(GgufFile file, ModelConfig config, UnaryOperator<WeightMatrix> layout) {
 
         ModelWeights bind() {
             int dim = config.embeddingLength();
@@ -63,7 +77,7 @@ public record ModelWeights(
             boolean tiedByArchitecture = config.architecture() == Architecture.BITNET
                     || config.architecture() == Architecture.BITNET_B158;
             Linear output = tiedByArchitecture || file.findTensor("output.weight").isEmpty()
-                    ? new Linear(embedding, optionalVector("output.bias", config.vocabularySize()), 1f)
+                    ? new Linear(layout.apply(embedding), optionalVector("output.bias", config.vocabularySize()), 1f)
                     : linear("output", dim, config.vocabularySize());
             float[] ropeFactors = optionalVector("rope_freqs.weight", config.ropeDims() / 2);
             return new ModelWeights(embedding, positions, layers, vector("output_norm.weight", dim),
@@ -107,7 +121,7 @@ public record ModelWeights(
 
         /** {@code NAME.weight} with its optional {@code NAME.bias} and {@code NAME.scale}. */
         private Linear linear(String name, int inputs, int outputs) {
-            WeightMatrix weight = matrix(name + ".weight", inputs, outputs);
+            WeightMatrix weight = layout.apply(matrix(name + ".weight", inputs, outputs));
             float[] bias = optionalVector(name + ".bias", outputs);
             float[] scale = optionalVector(name + ".scale", 1);
             return new Linear(weight, bias, scale == null ? 1f : scale[0]);

@@ -5,6 +5,7 @@ import dev.edgelm.kernels.Kernels;
 import dev.edgelm.kernels.QuantizedActivations;
 import dev.edgelm.kernels.WeightMatrix;
 import dev.edgelm.kernels.quant.BlockFormat;
+import java.lang.foreign.Arena;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -33,6 +34,13 @@ public abstract class WeightProductBenchmark {
     @Param({"scalar", "128", "preferred"})
     public String width;
 
+    /**
+     * {@code prepared}: the weights in the layout the kernels multiply fastest, as a model opened by EdgeLM has them
+     * ({@link Kernels#prepare}; Q4_0 interleaved by the vector kernels); {@code mapped}: as in the GGUF file.
+     */
+    @Param({"prepared"})
+    public String layout;
+
     protected Kernels kernels;
     protected ComputePool pool;
     protected WeightMatrix weights;
@@ -47,6 +55,11 @@ public abstract class WeightProductBenchmark {
         kernels = BenchSetup.kernels(width);
         int[] rc = BenchSetup.shape(shape);
         weights = BenchSetup.weights(BlockFormat.valueOf(format), rc[0], rc[1], 42);
+        switch (layout) {
+            case "prepared" -> weights = kernels.prepare(weights, Arena.global());
+            case "mapped" -> { }
+            default -> throw new IllegalArgumentException("layout must be prepared or mapped, got " + layout);
+        }
         input = BenchSetup.activations(rc[1], columns(), 43);
         out = new float[rc[0] * columns()];
         pool = new ComputePool(threads);
@@ -57,7 +70,7 @@ public abstract class WeightProductBenchmark {
         pool.close();
     }
 
-    /** Bytes of weights one operation streams. */
+    /** Bytes of weights one operation streams, in the layout benchmarked. */
     public long weightBytes() {
         return weights.weightBytes();
     }
