@@ -95,7 +95,7 @@ final class InterleavedQ4_0 {
     }
 
     /**
-     * Rows {@code 16g ..} of group {@code g} as the floats they stand for, value j of row {@code 16g + i} at
+     * The rows of group {@code group} as the floats they stand for, value j of the group's row i at
      * {@code out[16 j + i]}: the form the tiled matrix-matrix product broadcasts from.
      */
     static void decodeGroup(WeightMatrix w, int group, float[] out) {

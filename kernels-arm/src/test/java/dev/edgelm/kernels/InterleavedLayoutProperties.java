@@ -147,15 +147,15 @@ class InterleavedLayoutProperties {
     void matmulMatchesTheRowLayout(int columns) {
         long seed = seed(7700 + columns);
         SplittableRandom random = new SplittableRandom(seed);
-        WeightMatrix w = quantizedMatrix(Q4_0, 48, 160, random);
+        WeightMatrix w = quantizedMatrix(Q4_0, 80, 160, random);
         QuantizedActivations x = quantize(gaussian(random, columns * 160), 160);
         String context = columns + " columns, " + replay(seed);
         checkMatmul(w, x, RELATIVE_TOLERANCE, context);
         if (columns >= VectorMatmul.MIN_COLUMNS) {
-            float[] rows = new float[48 * columns];
-            float[] interleaved = new float[48 * columns];
-            KERNELS.matmul(w, x, rows, 0, 48);
-            KERNELS.matmul(interleave(w), x, interleaved, 0, 48);
+            float[] rows = new float[80 * columns];
+            float[] interleaved = new float[80 * columns];
+            KERNELS.matmul(w, x, rows, 0, 80);
+            KERNELS.matmul(interleave(w), x, interleaved, 0, 80);
             assertThat(interleaved).as(context).isEqualTo(rows);
         }
     }
@@ -166,13 +166,13 @@ class InterleavedLayoutProperties {
     void partialRowRangesWriteOnlyTheirRows(int columns) {
         long seed = seed(7800 + columns);
         SplittableRandom random = new SplittableRandom(seed);
-        WeightMatrix w = interleave(quantizedMatrix(Q4_0, 48, 96, random));
+        WeightMatrix w = interleave(quantizedMatrix(Q4_0, 80, 96, random));
         QuantizedActivations x = quantize(gaussian(random, columns * 96), 96);
-        float[] whole = new float[48 * columns];
-        KERNELS.matmul(w, x, whole, 0, 48);
-        int[][] ranges = {{5, 37}, {0, 3}, {17, 18}, {20, 48}, {9, 16}};
+        float[] whole = new float[80 * columns];
+        KERNELS.matmul(w, x, whole, 0, 80);
+        int[][] ranges = {{5, 37}, {0, 3}, {17, 18}, {20, 80}, {9, 16}, {40, 75}, {47, 49}};
         for (int[] range : ranges) {
-            float[] part = new float[48 * columns];
+            float[] part = new float[80 * columns];
             Arrays.fill(part, Float.NaN);
             if (columns == 1) {
                 KERNELS.matvec(w, x, part, range[0], range[1]);
@@ -180,9 +180,9 @@ class InterleavedLayoutProperties {
                 KERNELS.matmul(w, x, part, range[0], range[1]);
             }
             for (int c = 0; c < columns; c++) {
-                for (int r = 0; r < 48; r++) {
-                    float expected = r >= range[0] && r < range[1] ? whole[c * 48 + r] : Float.NaN;
-                    assertThat(Float.floatToIntBits(part[c * 48 + r])).as("rows %s, row %d column %d, %s",
+                for (int r = 0; r < 80; r++) {
+                    float expected = r >= range[0] && r < range[1] ? whole[c * 80 + r] : Float.NaN;
+                    assertThat(Float.floatToIntBits(part[c * 80 + r])).as("rows %s, row %d column %d, %s",
                             Arrays.toString(range), r, c, replay(seed)).isEqualTo(Float.floatToIntBits(expected));
                 }
             }

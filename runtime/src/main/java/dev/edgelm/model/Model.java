@@ -3,11 +3,13 @@ package dev.edgelm.model;
 import dev.edgelm.gguf.GgufFile;
 import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
+import dev.edgelm.kernels.WeightMatrix;
 import dev.edgelm.tokenizer.Tokenizer;
 import dev.edgelm.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.function.BiFunction;
 
 /**
  * A model ready to run: the memory-mapped file, its hyperparameters, its weights bound to the kernels' types and
@@ -40,9 +42,9 @@ public final class Model implements AutoCloseable {
     /**
      * Opens and checks {@code path}: tensor types, architecture, hyperparameters, tensor shapes and tokenizer. The
      * matrices are put in the layout {@code kernels} multiply fastest ({@link Kernels#prepare}): those it copies
-     * out of the mapped file (Q4_0 for the vector kernels) take memory of their own, once, at open. With
-     * {@link dev.edgelm.kernels.ScalarKernels} every weight stays in the file. Any kernels can run the model
-     * afterwards: every implementation multiplies every layout.
+     * out of the mapped file (Q4_0 for the vector kernels) take memory of their own, once, at open
+     * ({@link #openMapped} makes none). Any kernels can run the model afterwards: every implementation multiplies
+     * every layout.
      *
      * @throws IOException if the file cannot be read
      * @throws dev.edgelm.gguf.GgufFormatException if it is not a valid GGUF model (a key or tensor is missing, a
@@ -52,12 +54,24 @@ public final class Model implements AutoCloseable {
      * @throws dev.edgelm.tokenizer.UnsupportedTokenizerException if its tokenizer is not one EdgeLM has
      */
     public static Model open(Path path, Kernels kernels) throws IOException {
+        return open(path, kernels::prepare);
+    }
+
+    /**
+     * Opens {@code path} as {@link #open(Path, Kernels)} does, with every matrix left where it lies in the mapped
+     * file: no memory for copies, and the speed of the GGUF layout.
+     */
+    public static Model openMapped(Path path) throws IOException {
+        return open(path, (w, copies) -> w);
+    }
+
+    private static Model open(Path path, BiFunction<WeightMatrix, Arena, WeightMatrix> layout) throws IOException {
         ModelFile file = ModelFile.open(path);
         Arena copies = Arena.ofShared();
         try {
             GgufFile gguf = file.gguf();
             ModelConfig config = ModelConfig.read(gguf);
-            ModelWeights weights = ModelWeights.bind(gguf, config, w -> kernels.prepare(w, copies));
+            ModelWeights weights = ModelWeights.bind(gguf, config, w -> layout.apply(w, copies));
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf.metadata());
             if (tokenizer.vocabularySize() != config.vocabularySize()) {
                 throw new dev.edgelm.gguf.GgufFormatException(gguf.parts().getFirst().source(), -1,

@@ -146,7 +146,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Grammar grammar = grammarOptions.grammar().orElse(null);
         ContextOptions options = compute.context(promptTokens + generatedTokens);
-        try (Model m = Model.open(model); ComputePool pool = new ComputePool(compute.threadCount())) {
+        try (Model m = compute.open(model); ComputePool pool = new ComputePool(compute.threadCount())) {
             if (grammar != null) {
                 GrammarReport report = benchGrammar(m, pool, options, grammar);
                 PrintWriter out = spec.commandLine().getOut();

@@ -65,7 +65,7 @@ final class ChatCommand implements Callable<Integer> {
         Optional<Grammar> grammar = grammarOptions.grammar();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model m = Model.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
+        try (Model m = compute.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
             ChatTemplateChoice choice = ChatTemplates.fromGguf(m.gguf().metadata());
             choice.warning().ifPresent(w -> err.println("edgelm chat: " + w));
             Session session = new Session(m.newSequence(Kernels.get(), pool,

@@ -104,7 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
         Optional<Grammar> grammar = grammarOptions.grammar();
         ContextOptions options = compute.context(modelOptions.contextLength);
         PrintWriter out = spec.commandLine().getOut();
-        try (Model m = Model.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
+        try (Model m = compute.open(modelOptions.model); ComputePool pool = new ComputePool(compute.threadCount())) {
             Tokenizer tokenizer = m.tokenizer();
             int[] promptTokens = chat ? chatTokens(m, text) : promptTokens(tokenizer, text);
             Session session = new Session(m.newSequence(Kernels.get(), pool, options), tokenizer);

@@ -75,7 +75,7 @@ final class PerplexityCommand implements Callable<Integer> {
         String text = readText();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Model m = Model.open(model);
+        try (Model m = compute.open(model);
                 ComputePool pool = new ComputePool(compute.threadCount())) {
             Perplexity perplexity = new Perplexity(m.newSequence(Kernels.get(), pool, options));
             Tokenizer tokenizer = m.tokenizer();
