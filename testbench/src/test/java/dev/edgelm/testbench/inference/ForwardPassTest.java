@@ -9,6 +9,7 @@ import dev.edgelm.gguf.GgufTensor;
 import dev.edgelm.gguf.GgufWriter;
 import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
+import dev.edgelm.kernels.WeightLayout;
 import dev.edgelm.model.Architecture;
 import dev.edgelm.model.ContextFullException;
 import dev.edgelm.model.ContextOptions;
@@ -170,6 +171,30 @@ class ForwardPassTest {
                         .isLessThan(0.05);
                 assertThat(Distributions.topK(batched, 1)).isEqualTo(Distributions.topK(single, 1));
             }
+        }
+    }
+
+    /**
+     * A model opened for the vector kernels runs its Q4_0 matrices interleaved; one opened mapped runs them from the
+     * file. Decode (batch 1) sums each row in another order, so the logits agree to float rounding (and 8-bit
+     * activation codes it may flip downstream); prefill in batches of 8 runs the same float tiles either way, bit
+     * for bit.
+     */
+    @Test
+    void interleavedWeightsAgreeWithMappedOnes() throws IOException {
+        Path file = TinyFixtures.tiny(dir, "llama", "Q4_0");
+        try (Model prepared = Model.open(file); Model mapped = Model.openMapped(file);
+                ComputePool pool = new ComputePool(2)) {
+            WeightLayout layout = prepared.weights().layers().getFirst().up().weight().layout();
+            assertThat(layout).isEqualTo(Kernels.get().vectorBits() == 0 ? WeightLayout.ROWS
+                    : WeightLayout.INTERLEAVED_16);
+            assertThat(mapped.weights().layers().getFirst().up().weight().layout()).isEqualTo(WeightLayout.ROWS);
+            double[] decodeMapped = Distributions.logSoftmax(logits(mapped, pool, options(1, KvCacheType.F32)));
+            double[] decodePrepared = Distributions.logSoftmax(logits(prepared, pool, options(1, KvCacheType.F32)));
+            assertThat(topFiveGap(decodePrepared, decodeMapped)).isLessThan(0.05);
+            assertThat(Distributions.topK(decodePrepared, 1)).isEqualTo(Distributions.topK(decodeMapped, 1));
+            assertThat(logits(prepared, pool, options(8, KvCacheType.F32)))
+                    .containsExactly(logits(mapped, pool, options(8, KvCacheType.F32)));
         }
     }
 
