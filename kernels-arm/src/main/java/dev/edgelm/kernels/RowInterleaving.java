@@ -43,27 +43,36 @@ public final class RowInterleaving {
         }
         int blocks = w.cols() / BlockFormat.Q4_0.blockSize();
         int blockBytes = BlockFormat.Q4_0.blockBytes();
-        long rowBytes = w.rowBytes();
+        int rowBytes = (int) w.rowBytes();
         MemorySegment source = w.data();
         MemorySegment target = arena.allocate(WeightLayout.INTERLEAVED_16.weightBytes(w.format(), w.rows(), w.cols()),
                 64);
-        // One group's blocks go through a heap buffer: bulk reads of whole rows, scattered in the heap.
-        byte[] rows = new byte[(int) (GROUP * rowBytes)];
-        byte[] unit = new byte[WeightLayout.Q4_0_UNIT_BYTES];
-        MemorySegment units = MemorySegment.ofArray(unit);
+        // A group at a time through heap arrays, with plain array code: this runs at load, before the JIT has
+        // compiled much, and memory-segment accessors are slow until it has.
+        byte[] rows = new byte[GROUP * rowBytes];
+        byte[] units = new byte[blocks * WeightLayout.Q4_0_UNIT_BYTES];
         for (int g = 0; g < w.rows() / GROUP; g++) {
-            MemorySegment.copy(source, ValueLayout.JAVA_BYTE, g * GROUP * rowBytes, rows, 0, rows.length);
-            MemorySegment group = MemorySegment.ofArray(rows);
+            MemorySegment.copy(source, ValueLayout.JAVA_BYTE, (long) g * GROUP * rowBytes, rows, 0, rows.length);
             for (int b = 0; b < blocks; b++) {
+                int unit = b * WeightLayout.Q4_0_UNIT_BYTES;
+                int first = b * blockBytes;
                 for (int i = 0; i < GROUP; i++) {
-                    long block = i * rowBytes + (long) b * blockBytes;
-                    units.set(F32, 4L * i, Float.float16ToFloat(group.get(F16, block)));
-                    for (int p = 0; p < NIBBLE_BYTES; p++) {
-                        unit[SCALES_BYTES + NIBBLE_BYTES * p + i] = rows[(int) block + 2 + p];
+                    int block = first + i * rowBytes;
+                    short half = (short) (rows[block] & 0xFF | rows[block + 1] << 8);
+                    int bits = Float.floatToRawIntBits(Float.float16ToFloat(half));
+                    for (int k = 0; k < 4; k++) {
+                        units[unit + 4 * i + k] = (byte) (bits >>> 8 * k);
                     }
                 }
-                MemorySegment.copy(unit, 0, target, ValueLayout.JAVA_BYTE, unitOffset(w, g, b), unit.length);
+                // Written in order, read across the rows (which sit in the cache).
+                int at = unit + SCALES_BYTES;
+                for (int p = 0; p < NIBBLE_BYTES; p++) {
+                    for (int i = 0, from = first + 2 + p; i < GROUP; i++, from += rowBytes) {
+                        units[at++] = rows[from];
+                    }
+                }
             }
+            MemorySegment.copy(units, 0, target, ValueLayout.JAVA_BYTE, unitOffset(w, g, 0), units.length);
         }
         return new WeightMatrix(w.format(), target, w.rows(), w.cols(), WeightLayout.INTERLEAVED_16);
     }
