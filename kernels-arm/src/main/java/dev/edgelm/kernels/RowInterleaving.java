@@ -28,7 +28,7 @@ public final class RowInterleaving {
 
     /** Whether {@code w} can be interleaved: a Q4_0 matrix in the GGUF layout whose rows are whole groups. */
     public static boolean canInterleave(WeightMatrix w) {
-        return w.layout() == WeightLayout.ROWS && w.format() == BlockFormat.Q4_0 && w.rows() % GROUP == 0;
+        return w.layout() == WeightLayout.ROWS && WeightLayout.INTERLEAVED_16.holds(w.format(), w.rows());
     }
 
     /**
@@ -37,16 +37,31 @@ public final class RowInterleaving {
      * @throws IllegalArgumentException if {@code w} cannot be interleaved ({@link #canInterleave})
      */
     public static WeightMatrix interleave(WeightMatrix w, Arena arena) {
-        if (!canInterleave(w)) {
-            throw new IllegalArgumentException("cannot interleave a " + w.layout() + " " + w.format() + " matrix of "
-                    + w.rows() + " rows");
+        check(w);
+        return interleave(w, arena.allocate(interleavedBytes(w), 64));
+    }
+
+    /** Bytes {@code w} takes interleaved. */
+    public static long interleavedBytes(WeightMatrix w) {
+        return WeightLayout.INTERLEAVED_16.weightBytes(w.format(), w.rows(), w.cols());
+    }
+
+    /**
+     * {@code w} in the interleaved layout, written to {@code target} (e.g. a tensor of a GGUF file being written).
+     *
+     * @throws IllegalArgumentException if {@code w} cannot be interleaved ({@link #canInterleave}) or
+     *     {@code target} is smaller than {@link #interleavedBytes}
+     */
+    public static WeightMatrix interleave(WeightMatrix w, MemorySegment target) {
+        check(w);
+        if (target.byteSize() < interleavedBytes(w)) {
+            throw new IllegalArgumentException("interleaving needs " + interleavedBytes(w) + " bytes, the target has "
+                    + target.byteSize());
         }
         int blocks = w.cols() / BlockFormat.Q4_0.blockSize();
         int blockBytes = BlockFormat.Q4_0.blockBytes();
         int rowBytes = (int) w.rowBytes();
         MemorySegment source = w.data();
-        MemorySegment target = arena.allocate(WeightLayout.INTERLEAVED_16.weightBytes(w.format(), w.rows(), w.cols()),
-                64);
         // A group at a time through heap arrays, with plain array code: this runs at load, before the JIT has
         // compiled much, and memory-segment accessors are slow until it has.
         byte[] rows = new byte[GROUP * rowBytes];
@@ -75,6 +90,13 @@ public final class RowInterleaving {
             MemorySegment.copy(units, 0, target, ValueLayout.JAVA_BYTE, unitOffset(w, g, 0), units.length);
         }
         return new WeightMatrix(w.format(), target, w.rows(), w.cols(), WeightLayout.INTERLEAVED_16);
+    }
+
+    private static void check(WeightMatrix w) {
+        if (!canInterleave(w)) {
+            throw new IllegalArgumentException("cannot interleave a " + w.layout() + " " + w.format() + " matrix of "
+                    + w.rows() + " rows");
+        }
     }
 
     /**

@@ -31,6 +31,11 @@ public enum WeightLayout {
     /** Bytes of one interleaved Q4_0 unit: one block column of a 16-row group. */
     static final int Q4_0_UNIT_BYTES = GROUP_ROWS * 4 + GROUP_ROWS * 16;
 
+    /** Whether this layout can hold a matrix of {@code rows} rows of {@code format}. */
+    public boolean holds(BlockFormat format, int rows) {
+        return this == ROWS || format == BlockFormat.Q4_0 && rows % GROUP_ROWS == 0;
+    }
+
     /** Rows that are stored together: product row ranges best start and end on multiples of this. */
     public int rowGroup() {
         return this == ROWS ? 1 : GROUP_ROWS;

@@ -32,8 +32,7 @@ public record WeightMatrix(BlockFormat format, MemorySegment data, int rows, int
             throw new IllegalArgumentException(format + " is an activation format, not a weight format");
         }
         Objects.requireNonNull(layout, "layout");
-        if (layout == WeightLayout.INTERLEAVED_16
-                && (format != BlockFormat.Q4_0 || rows % WeightLayout.GROUP_ROWS != 0)) {
+        if (!layout.holds(format, rows)) {
             throw new IllegalArgumentException(layout + " holds Q4_0 matrices of a multiple of "
                     + WeightLayout.GROUP_ROWS + " rows, not " + format + " with " + rows);
         }

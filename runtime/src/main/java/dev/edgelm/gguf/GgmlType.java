@@ -1,5 +1,6 @@
 package dev.edgelm.gguf;
 
+import dev.edgelm.kernels.WeightLayout;
 import dev.edgelm.kernels.quant.BlockFormat;
 
 import java.util.Arrays;
@@ -7,7 +8,8 @@ import java.util.Optional;
 
 /**
  * The tensor element types a GGUF file can name, with the ids and block geometry of ggml's {@code ggml.h} and
- * {@code type_traits} (ids 4, 5, 31 to 33, 37 and 38 were removed upstream and are unknown here).
+ * {@code type_traits} (ids 4, 5, 31 to 33, 37 and 38 were removed upstream and are unknown here), and EdgeLM's
+ * interleaved {@link #Q4_0_X16}.
  *
  * <p>{@link #I2_S} is BitNet's ternary format from the microsoft/BitNet fork, which took id 36 (left free upstream
  * after IQ4_NL_4_4 was removed). It is not block-structured: a whole tensor is 2-bit codes followed by one float32
@@ -50,20 +52,29 @@ public enum GgmlType {
     MXFP4(39, "mxfp4", 32, 17),
     NVFP4(40, "nvfp4", 64, 36),
     Q1_0(41, "q1_0", 128, 18),
-    Q2_0(42, "q2_0", 64, 18);
+    Q2_0(42, "q2_0", 64, 18),
+    /**
+     * EdgeLM's own, not ggml's: Q4_0 with 16 rows interleaved ({@link WeightLayout#INTERLEAVED_16}), 20 bytes per 32
+     * values (the layout widens the scales to F32), written by {@code edgelm repack} so that the layout EdgeLM's
+     * vector kernels multiply fastest is mapped in place. Its id is far above ggml's; no other reader knows it, so
+     * they refuse the file rather than misread it.
+     */
+    Q4_0_X16(1000, "q4_0_x16", 32, 20);
 
     /** Bytes after I2_S's 2-bit codes: one float32 scale, padded to 32 bytes. */
     private static final long I2_S_TRAILER_BYTES = 32;
 
-    private static final GgmlType[] BY_ID = new GgmlType[43];
+    private static final GgmlType[] BY_ID = new GgmlType[Arrays.stream(values()).mapToInt(GgmlType::id).max()
+            .orElseThrow() + 1];
     private static final BlockFormat[] BLOCK_FORMATS = new BlockFormat[values().length];
 
     static {
         for (GgmlType type : values()) {
             BY_ID[type.id] = type;
             // Resolved by name so that formats the kernels add later (I2_S) map without a change here.
+            String name = type == Q4_0_X16 ? BlockFormat.Q4_0.name() : type.name();
             BLOCK_FORMATS[type.ordinal()] = Arrays.stream(BlockFormat.values())
-                    .filter(format -> format.name().equals(type.name()))
+                    .filter(format -> format.name().equals(name))
                     .findFirst()
                     .orElse(null);
         }
@@ -109,6 +120,11 @@ public enum GgmlType {
     /** The kernels' block format for this type, or empty when the kernels cannot compute with it. */
     public Optional<BlockFormat> blockFormat() {
         return Optional.ofNullable(BLOCK_FORMATS[ordinal()]);
+    }
+
+    /** How the kernels find the blocks of a matrix of this type: as ggml stores them, or interleaved. */
+    public WeightLayout layout() {
+        return this == Q4_0_X16 ? WeightLayout.INTERLEAVED_16 : WeightLayout.ROWS;
     }
 
     /**

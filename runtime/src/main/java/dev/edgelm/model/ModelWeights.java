@@ -1,8 +1,10 @@
 package dev.edgelm.model;
 
+import dev.edgelm.gguf.GgmlType;
 import dev.edgelm.gguf.GgufFile;
 import dev.edgelm.gguf.GgufFormatException;
 import dev.edgelm.gguf.GgufTensor;
+import dev.edgelm.kernels.WeightLayout;
 import dev.edgelm.kernels.WeightMatrix;
 import dev.edgelm.kernels.quant.BlockFormat;
 import dev.edgelm.kernels.quant.Quantization;
@@ -65,13 +67,13 @@ public record ModelWeights(
 
         ModelWeights bind() {
             int dim = config.embeddingLength();
-            WeightMatrix embedding = matrix("token_embd.weight", dim, config.vocabularySize());
+            WeightMatrix embedding = rowLookup("token_embd.weight", dim, config.vocabularySize());
             List<LayerWeights> layers = new ArrayList<>(config.blockCount());
             for (int l = 0; l < config.blockCount(); l++) {
                 layers.add(layer(l, config.layers().get(l)));
             }
             WeightMatrix positions = file.findTensor("position_embd.weight").isPresent()
-                    ? matrix("position_embd.weight", dim, config.contextLength())
+                    ? rowLookup("position_embd.weight", dim, config.contextLength())
                     : null;
             // llama.cpp's bitnet graph always multiplies by the embedding; elsewhere no head means a tied one.
             boolean tiedByArchitecture = config.architecture() == Architecture.BITNET
@@ -133,13 +135,32 @@ public record ModelWeights(
             if (t.rank() != 2 || t.dim(0) != inputs || t.dim(1) != outputs) {
                 throw shapeError(t, "[" + inputs + ", " + outputs + "]");
             }
-            return new WeightMatrix(format(t), t.data(), outputs, inputs);
+            WeightLayout layout = t.type().layout();
+            if (!layout.holds(format(t), outputs)) {
+                throw new GgufFormatException(source(), -1, "tensor '" + t.name() + "' is " + t.type().ggmlName()
+                        + ", which needs a multiple of " + layout.rowGroup() + " rows, and has " + outputs);
+            }
+            return new WeightMatrix(format(t), t.data(), outputs, inputs, layout);
+        }
+
+        /** An embedding, read a row at a time, so in the GGUF layout. */
+        private WeightMatrix rowLookup(String name, int inputs, int outputs) {
+            GgmlType type = file.tensor(name).type();
+            if (type.layout() != WeightLayout.ROWS) {
+                throw new GgufFormatException(source(), -1, "tensor '" + name + "' is " + type.ggmlName()
+                        + ", an interleaved layout, but an embedding is read a row at a time");
+            }
+            return matrix(name, inputs, outputs);
         }
 
         private float[] vector(String name, int length) {
             GgufTensor t = file.tensor(name);
             if (t.elementCount() != length) {
                 throw shapeError(t, "[" + length + "]");
+            }
+            if (t.type().layout() != WeightLayout.ROWS) {
+                throw new GgufFormatException(source(), -1, "tensor '" + name + "' is " + t.type().ggmlName()
+                        + ", a matrix layout, but is read as a vector");
             }
             return Quantization.dequantize(format(t), t.data(), 1, length);
         }

@@ -13,8 +13,8 @@ class GgmlTypeTest {
     @Test
     void idsMatchGgmlAndRemovedIdsAreUnknown() {
         Set<Integer> removed = Set.of(4, 5, 31, 32, 33, 37, 38);
-        for (int id = -1; id <= 44; id++) {
-            if (id < 0 || id > 42 || removed.contains(id)) {
+        for (int id = -1; id <= 1001; id++) {
+            if (id < 0 || id > 42 && id != 1000 || removed.contains(id)) {
                 assertThat(GgmlType.fromId(id)).as("id %d", id).isEmpty();
             } else {
                 assertThat(GgmlType.fromId(id)).as("id %d", id).isPresent().get()
@@ -22,7 +22,9 @@ class GgmlTypeTest {
             }
         }
         assertThat(GgmlType.fromId(36)).contains(GgmlType.I2_S);
-        assertThat(GgmlType.values()).hasSize(43 - removed.size()); // 36 is I2_S, not upstream's removed type
+        // 36 is I2_S, not upstream's removed type; 1000 is EdgeLM's interleaved Q4_0.
+        assertThat(GgmlType.values()).hasSize(43 - removed.size() + 1);
+        assertThat(GgmlType.fromId(1000)).contains(GgmlType.Q4_0_X16);
     }
 
     @Test
@@ -64,6 +66,9 @@ class GgmlTypeTest {
     void blockFormatsResolveByNameWithTheSameGeometry() {
         for (GgmlType type : GgmlType.values()) {
             type.blockFormat().ifPresent(format -> {
+                if (type == GgmlType.Q4_0_X16) {
+                    return; // checked below
+                }
                 assertThat(format.name()).isEqualTo(type.name());
                 if (type != GgmlType.I2_S) { // I2_S is per tensor, not block-structured, in GGUF
                     assertThat(new int[] {format.blockSize(), format.blockBytes()}).as(format.name())
@@ -75,6 +80,15 @@ class GgmlTypeTest {
                 .contains("F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q4_K", "Q5_K",
                         "Q6_K", "Q8_K", "TQ1_0", "TQ2_0");
         assertThat(GgmlType.IQ2_XXS.blockFormat()).isEmpty();
+    }
+
+    /** EdgeLM's interleaved Q4_0: Q4_0's values, 20 bytes per 32 (F32 scales), and the interleaved layout. */
+    @Test
+    void interleavedQ4_0IsQ4_0InAnotherLayout() {
+        assertThat(GgmlType.Q4_0_X16.blockFormat()).contains(dev.edgelm.kernels.quant.BlockFormat.Q4_0);
+        assertThat(GgmlType.Q4_0_X16.layout()).isEqualTo(dev.edgelm.kernels.WeightLayout.INTERLEAVED_16);
+        assertThat(GgmlType.Q4_0.layout()).isEqualTo(dev.edgelm.kernels.WeightLayout.ROWS);
+        assertThat(GgmlType.Q4_0_X16.tensorBytes(new long[] {64, 32})).isEqualTo(2 * 32 * 20);
     }
 
     private static int[] geometry(GgmlType type) {

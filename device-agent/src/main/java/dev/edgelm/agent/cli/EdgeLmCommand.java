@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         versionProvider = EdgeLmCommand.Version.class,
         description = "Run small language models on edge devices.",
         subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class, ChatCommand.class,
-                PerplexityCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                PerplexityCommand.class, BenchCommand.class, RepackCommand.class, CommandLine.HelpCommand.class})
 public final class EdgeLmCommand {
 
     @Option(names = CommandRunner.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,

@@ -1,0 +1,181 @@
+package dev.edgelm.testbench.launcher;
+
+import static dev.edgelm.testbench.launcher.InProcessEdgeLm.edgelm;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.edgelm.gguf.GgmlType;
+import dev.edgelm.gguf.GgufFile;
+import dev.edgelm.gguf.GgufFormatException;
+import dev.edgelm.gguf.GgufTensor;
+import dev.edgelm.gguf.GgufWriter;
+import dev.edgelm.kernels.ComputePool;
+import dev.edgelm.kernels.Kernels;
+import dev.edgelm.kernels.ScalarKernels;
+import dev.edgelm.kernels.WeightLayout;
+import dev.edgelm.kernels.WeightMatrix;
+import dev.edgelm.model.ContextOptions;
+import dev.edgelm.model.ForwardPass;
+import dev.edgelm.model.Model;
+import dev.edgelm.testbench.fixtures.TinyFixtures;
+import dev.edgelm.testbench.launcher.InProcessEdgeLm.Run;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code edgelm repack}: the copy stores the Q4_0 matrices interleaved, a model opened from it maps them in place
+ * and computes what the original computes, and files that misuse the interleaved type are refused clearly.
+ */
+class RepackCommandTest {
+
+    private static final int[] PROMPT = TinyFixtures.prompt(12, 5);
+
+    @TempDir
+    static Path dir;
+
+    private static Path original;
+    private static Path repacked;
+
+    @BeforeAll
+    static void repack() {
+        original = TinyFixtures.tiny(dir, "llama", "Q4_0");
+        repacked = dir.resolve("repacked.gguf");
+        Run run = edgelm("repack", "-m", original.toString(), "-o", repacked.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains("tensors interleaved");
+    }
+
+    @Test
+    void everyMultipliedQ4_0MatrixIsStoredInterleavedAndTheRestAsItWas() throws IOException {
+        try (GgufFile in = GgufFile.open(original); GgufFile out = GgufFile.open(repacked)) {
+            assertThat(out.metadata().keys()).containsExactlyElementsOf(in.metadata().keys());
+            assertThat(out.tensors()).hasSameSizeAs(in.tensors());
+            int interleaved = 0;
+            for (GgufTensor t : in.tensors()) {
+                GgufTensor copy = out.tensor(t.name());
+                assertThat(copy.dims()).isEqualTo(t.dims());
+                boolean matrix = t.type() == GgmlType.Q4_0 && t.rank() == 2 && !t.name().startsWith("token_embd");
+                if (matrix) {
+                    assertThat(copy.type()).as(t.name()).isEqualTo(GgmlType.Q4_0_X16);
+                    interleaved++;
+                } else {
+                    assertThat(copy.type()).as(t.name()).isEqualTo(t.type());
+                    assertThat(copy.data().mismatch(t.data())).as(t.name()).isEqualTo(-1);
+                }
+            }
+            assertThat(interleaved).isPositive();
+        }
+    }
+
+    /** The interleaved weights are the file's own bytes (no copy), and give the logits of the original, bit for bit. */
+    @Test
+    void aRepackedModelIsMappedInPlaceAndComputesTheSame() throws IOException {
+        try (Model model = Model.open(repacked); Model reference = Model.open(original);
+                ComputePool pool = new ComputePool(2)) {
+            WeightMatrix up = model.weights().layers().getFirst().up().weight();
+            assertThat(up.layout()).isEqualTo(WeightLayout.INTERLEAVED_16);
+            assertThat(up.data().address()).isEqualTo(model.gguf().tensor("blk.0.ffn_up.weight").data().address());
+            for (int batch : new int[] {1, 8}) {
+                assertThat(logits(model, Kernels.get(), pool, batch))
+                        .containsExactly(logits(reference, Kernels.get(), pool, batch));
+            }
+        }
+        // The scalar reference reads the interleaved file as it reads the original.
+        try (Model model = Model.openMapped(repacked); Model reference = Model.openMapped(original);
+                ComputePool pool = new ComputePool(1)) {
+            assertThat(logits(model, new ScalarKernels(), pool, 4))
+                    .containsExactly(logits(reference, new ScalarKernels(), pool, 4));
+        }
+    }
+
+    @Test
+    void repackingARepackedModelChangesNothing() throws IOException {
+        Path again = dir.resolve("again.gguf");
+        Run run = edgelm("repack", "-m", repacked.toString(), "-o", again.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains(": 0 of ");
+        assertThat(Files.mismatch(again, repacked)).isEqualTo(-1);
+    }
+
+    @Test
+    void theOutputCannotBeTheModelAndAMissingModelIsOneLine() throws IOException {
+        byte[] before = Files.readAllBytes(original);
+        Run same = edgelm("repack", "-m", original.toString(), "-o", original.toString());
+        assertThat(same.status()).isEqualTo(2);
+        assertThat(same.err()).contains("the output must not be the model itself");
+        assertThat(Files.readAllBytes(original)).isEqualTo(before);
+        Run missing = edgelm("repack", "-m", dir.resolve("nothing.gguf").toString(), "-o",
+                dir.resolve("x.gguf").toString());
+        assertThat(missing.status()).isEqualTo(1);
+        assertThat(missing.err().lines().count()).isEqualTo(1);
+        assertThat(dir.resolve("x.gguf")).doesNotExist();
+        assertThat(dir.resolve("x.gguf.partial")).doesNotExist();
+    }
+
+    @Test
+    void anInterleavedEmbeddingIsRefused() throws IOException {
+        Path file = retype(dir.resolve("embedding.gguf"), t -> t.name().equals("token_embd.weight") ? GgmlType.Q4_0_X16
+                : t.type());
+        assertThatThrownBy(() -> Model.open(file).close()).isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("token_embd.weight").hasMessageContaining("row at a time");
+    }
+
+    /** An output head of 443 rows (the vocabulary) cannot be interleaved in groups of 16. */
+    @Test
+    void anInterleavedMatrixOfPartialGroupsIsRefused() throws IOException {
+        Path file = dir.resolve("head.gguf");
+        try (GgufFile in = GgufFile.open(original)) {
+            GgufTensor embedding = in.tensor("token_embd.weight");
+            GgufWriter writer = copy(in).addTensor("output.weight", GgmlType.Q4_0_X16, embedding.dims());
+            writer.write(file);
+        }
+        assertThatThrownBy(() -> Model.open(file).close()).isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("'output.weight' is q4_0_x16, which needs a multiple of 16 rows");
+    }
+
+    /** A norm weight given the interleaved type is refused, not misread. */
+    @Test
+    void anInterleavedVectorIsRefused() throws IOException {
+        Path file = retype(dir.resolve("vector.gguf"), t -> t.name().equals("blk.0.attn_norm.weight")
+                ? GgmlType.Q4_0_X16 : t.type());
+        assertThatThrownBy(() -> Model.open(file).close()).isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("blk.0.attn_norm.weight");
+    }
+
+    /** The original with some tensors' types replaced (and zero bytes of the new type's size). */
+    private static Path retype(Path target, Function<GgufTensor, GgmlType> type)
+            throws IOException {
+        try (GgufFile in = GgufFile.open(original)) {
+            GgufWriter writer = new GgufWriter().putAll(in.metadata());
+            for (GgufTensor t : in.tensors()) {
+                GgmlType newType = type.apply(t);
+                if (newType == t.type()) {
+                    writer.addTensor(t.name(), t.type(), t.dims(), t.data());
+                } else {
+                    writer.addTensor(t.name(), newType, t.dims());
+                }
+            }
+            writer.write(target);
+        }
+        return target;
+    }
+
+    private static GgufWriter copy(GgufFile in) {
+        GgufWriter writer = new GgufWriter().putAll(in.metadata());
+        in.tensors().forEach(t -> writer.addTensor(t.name(), t.type(), t.dims(), t.data()));
+        return writer;
+    }
+
+    private static float[] logits(Model model, Kernels kernels, ComputePool pool, int batch) {
+        ForwardPass pass = model.newSequence(kernels, pool,
+                ContextOptions.defaults().withContextLength(32).withBatchSize(batch));
+        float[] logits = new float[model.config().vocabularySize()];
+        pass.forward(PROMPT, 0, PROMPT.length, 0, logits);
+        return logits;
+    }
+}
