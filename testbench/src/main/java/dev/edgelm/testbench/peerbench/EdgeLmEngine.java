@@ -1,6 +1,7 @@
 package dev.edgelm.testbench.peerbench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -40,6 +41,22 @@ record EdgeLmEngine(Path launcher, int vectorBits) implements Engine {
                 first.wallNanos() / 1e6, Double.NaN, (int) Engine.number(name(), generated, "prompt_tokens"),
                 // edgelm bench sizes its context to the prompt plus the generated tokens
                 s.promptTokens() + s.generatedTokens(), speed.path("kernels").asText("?"));
+    }
+
+    /**
+     * {@code model}'s copy with its Q4_0 matrices stored interleaved ({@code edgelm repack}), written beside it on
+     * first use and reused afterwards.
+     *
+     * @throws EngineException if the launcher fails
+     */
+    Path repacked(Path model) {
+        String name = model.getFileName().toString();
+        Path copy = model.resolveSibling(name.substring(0, name.length() - ".gguf".length()) + ".repacked.gguf");
+        if (!Files.isRegularFile(copy)) {
+            MeasuredProcess.run(List.of(launcher.toString(), "repack", "-m", model.toString(), "-o", copy.toString()),
+                    environment(), model, TIMEOUT);
+        }
+        return copy;
     }
 
     /**

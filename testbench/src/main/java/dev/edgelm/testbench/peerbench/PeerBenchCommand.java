@@ -88,6 +88,11 @@ public final class PeerBenchCommand implements Callable<Integer> {
     @Option(names = "--peer", paramLabel = "DIR", description = "The llama.cpp peer (default: testbench/peer).")
     Path peer;
 
+    @Option(names = "--repacked", description = "EdgeLM runs each fixture's repacked copy (edgelm repack, made "
+            + "beside it once): its Q4_0 matrices are mapped in place rather than interleaved in memory at load. "
+            + "llama.cpp runs the original.")
+    boolean repacked;
+
     @Override
     public Integer call() throws IOException {
         if (promptTokens < 1 || generatedTokens < 1 || threads < 1 || rounds < 1) {
@@ -109,15 +114,18 @@ public final class PeerBenchCommand implements Callable<Integer> {
             throw new IllegalStateException("the llama.cpp peer is not installed in " + peerDir
                     + ": run testbench/peer/setup.sh");
         }
-        Engine edgeLm = new EdgeLmEngine(launcher != null ? launcher : root.resolve("edgelm"), vectorBits);
+        EdgeLmEngine edgeLm = new EdgeLmEngine(launcher != null ? launcher : root.resolve("edgelm"), vectorBits);
         Engine llamaCpp = new LlamaCppEngine(script);
         PrintWriter err = spec.commandLine().getErr();
 
         List<PeerBenchReport.FixtureResult> results = new ArrayList<>();
         String ttftPrompt = null;
         for (FixtureSpec fixture : specs) {
-            Path ours = ensureFixture(cacheDir, fixture, err);
             Path theirs = ensureFixture(cacheDir, fixture.peer(), err);
+            Path ours = ensureFixture(cacheDir, fixture, err);
+            if (repacked) {
+                ours = edgeLm.repacked(ours);
+            }
             if (ttftPrompt == null) {
                 // One prompt for the whole run, sized with the first fixture's tokenizer: every fixture of a run
                 // has the same vocabulary. Each engine reports the length it counted.

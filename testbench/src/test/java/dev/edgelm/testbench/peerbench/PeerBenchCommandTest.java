@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgelm.agent.cli.CommandRunner;
+import dev.edgelm.gguf.GgmlType;
+import dev.edgelm.gguf.GgufFile;
 import dev.edgelm.testbench.TestbenchCommand;
 import dev.edgelm.testbench.peer.LlamaCppPeer;
 import java.io.IOException;
@@ -110,6 +112,22 @@ class PeerBenchCommandTest {
         assertThat(prefillRow).endsWith(String.format(Locale.ROOT, "| %.2fx |",
                 fixture.path("ratios").path("prefill_tps").asDouble()));
         assertThat(tables).containsPattern("\\| tiny:Q4_0 \\| \\d+\\.\\d\\dx \\| \\d+\\.\\d\\dx \\| \\d+\\.\\d\\dx \\|");
+    }
+
+    /** With --repacked, EdgeLM runs the fixture's repacked copy (made once, beside it); llama.cpp the original. */
+    @Test
+    void repackedRunsEdgeLmOnTheRepackedCopy() throws IOException {
+        Run repacked = peerBench("--fixtures", "tiny:Q4_0", "-p", "8", "-n", "2", "-t", "1", "--rounds", "1",
+                "--cache", dir.resolve("cache").toString(), "--peer", LlamaCppPeer.locate().dir().toString(),
+                "--repacked", "--json");
+        assertThat(repacked.status()).as(repacked.err()).isZero();
+        JsonNode result = JSON.readTree(repacked.out()).path("fixtures").path(0);
+        assertThat(result.path("edgelm").path("model").asText()).isEqualTo("tiny-Q4_0.repacked.gguf");
+        assertThat(result.path("edgelm").has("error")).as(result.toString()).isFalse();
+        assertThat(result.path("llama_cpp").path("model").asText()).isEqualTo("tiny-Q4_0.gguf");
+        try (GgufFile copy = GgufFile.open(dir.resolve("cache/tiny-Q4_0.repacked.gguf"))) {
+            assertThat(copy.tensors()).anyMatch(t -> t.type() == GgmlType.Q4_0_X16);
+        }
     }
 
     @Test
