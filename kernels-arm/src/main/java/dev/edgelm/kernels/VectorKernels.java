@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 4-bit one 1905, a 2-bit one 381. A 32-value block's 16 nibble bytes fill at most 256 bits of shorts, so
  * the integer pipeline is at most 256 bits wide; float operations use the full width.
  *
- * <p>Q8_0, Q4_0, TQ2_0 and Q4_K have fused matrix-vector loops that read the blocks directly, and F32 and BF16
- * rows are widened and dotted in place. The other formats, and matrix-matrix products of fewer than
+ * <p>Q8_0, Q4_0, TQ1_0, TQ2_0, I2_S and Q4_K have fused matrix-vector loops that read the blocks directly, and
+ * F32 and BF16 rows are widened and dotted in place. The other formats, and matrix-matrix products of fewer than
  * {@link VectorMatmul#MIN_COLUMNS} columns, first decode a weight row into this thread's {@link DecodedRow}
  * ({@link VectorDecoders}: signed 16-bit codes with per-group scales, or floats), then run one dot per activation
  * column, so each row's bytes are read and decoded once for all columns. (A fused Q6_K loop measured half the
@@ -65,6 +65,26 @@ final class VectorKernels implements Kernels {
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int GROUP = 32;
     static final int SUPER = 256;
+    private static final int I2S_BLOCK = 128;
+    private static final int[] POW3 = {1, 3, 9, 27};
+    /**
+     * Constant operands of the ternary loops, as vectors: a scalar operand is broadcast again at every use, which
+     * costs C2 nodes in the inlining budget of the loop (see {@link #dotQ4K}) and, in the compiled loop, a
+     * broadcast per use.
+     */
+    private static final ShortVector ONES = ShortVector.broadcast(SHORTS, (short) 1);
+    private static final ShortVector THREES = ShortVector.broadcast(SHORTS, (short) 3);
+    private static final ShortVector FOURS = ShortVector.broadcast(SHORTS, (short) 4);
+    private static final ShortVector TWELVES = ShortVector.broadcast(SHORTS, (short) 12);
+    private static final ShortVector LOW_BITS = ShortVector.broadcast(SHORTS, (short) 0x55);
+    private static final ShortVector LOW_BYTE = ShortVector.broadcast(SHORTS, (short) 0xFF);
+    /**
+     * TQ1_0's last 4 bytes (4 trits each): lane l of vector j takes byte l % 4 of them ({@link #TQ1_TAIL_BYTES},
+     * out of the block's last {@link #SL} bytes) times 3^((j * SL + l) / 4), so that its trit is that of value
+     * 240 + j * SL + l.
+     */
+    private static final VectorShuffle<Byte> TQ1_TAIL_BYTES = VectorShuffle.fromOp(BYTES, l -> SL - 6 + (l & 3));
+    private static final ShortVector[] TQ1_TAIL_POWERS = tq1TailPowers();
 
     /** For NORMAL RoPE: table index i / 2 for lane i, lanes swapped in pairs, and the sign of each lane's sine. */
     private static final int[] PAIR_INDEX = IntStream.range(0, FL).map(i -> i / 2).toArray();
@@ -79,6 +99,18 @@ final class VectorKernels implements Kernels {
             signs[i] = i % 2 == 0 ? -1 : 1;
         }
         return FloatVector.fromArray(FLOATS, signs, 0);
+    }
+
+    private static ShortVector[] tq1TailPowers() {
+        ShortVector[] powers = new ShortVector[16 / SL];
+        for (int j = 0; j < powers.length; j++) {
+            short[] lanes = new short[SL];
+            for (int l = 0; l < SL; l++) {
+                lanes[l] = (short) POW3[(j * SL + l) / 4];
+            }
+            powers[j] = ShortVector.fromArray(SHORTS, lanes, 0);
+        }
+        return powers;
     }
 
     private static <E> VectorSpecies<E> species(Class<E> type, int bits) {
@@ -181,7 +213,7 @@ final class VectorKernels implements Kernels {
     /** The formats whose matrix-vector products read the blocks directly (the others decode rows first). */
     private static boolean hasFusedDot(BlockFormat format) {
         return switch (format) {
-            case Q8_0, Q4_0, TQ2_0, Q4_K, F32, BF16 -> true;
+            case Q8_0, Q4_0, TQ1_0, TQ2_0, I2_S, Q4_K, F32, BF16 -> true;
             default -> false;
         };
     }
@@ -194,7 +226,9 @@ final class VectorKernels implements Kernels {
         return switch (w.format()) {
             case Q8_0 -> dotQ8_0(m, at, cols / GROUP, x.q8Codes, x.q8Scales, column * cols);
             case Q4_0 -> dotQ4_0(m, at, cols / GROUP, x.q8Codes, x.q8Scales, column * cols);
+            case TQ1_0 -> dotTq1(m, at, cols / SUPER, x, column * cols);
             case TQ2_0 -> dotTq2(m, at, cols / SUPER, x, column * cols);
+            case I2_S -> dotI2s(m, at, cols / I2S_BLOCK, x.q8Codes, x.q8Scales, column * cols) * w.tensorScale();
             case Q4_K -> dotQ4K(m, at, cols / SUPER, x, column * cols);
             case F32, BF16 -> VectorDecoders.dotFloats(w.format(), m, at, x.values, column * cols, cols);
             default -> throw new AssertionError(w.format());
@@ -279,6 +313,92 @@ final class VectorKernels implements Kernels {
             }
             IntVector sum = pairSum(products).add(IntVector.zero(INTS).withLane(0, -x.qkSums256[ai / SUPER]));
             acc = scaleAdd(sum, f16(m, at + 64) * x.qkScales[ai / SUPER], acc);
+        }
+        return sum(acc);
+    }
+
+    /**
+     * TQ1_0 x Q8_K. Trit n of a byte q is {@code ((q * 3^n mod 256) * 3) >> 8} (see {@link BlockFormat#TQ1_0}'s
+     * codec), so with {@code v = 3 * (q * 3^n mod 256)} in a 16-bit lane, trit n is {@code v >>> 8} and the next
+     * v is {@code 3 * (v & 0xFF)}: a shift, a mask and a multiply per trit. The trits, t + 1 in [0, 2], are
+     * multiplied with the activation codes as stored (a whole block of such products fits 16-bit lanes). The
+     * block's lanes are summed into one int before the activation block sum is subtracted and the result scaled:
+     * lanes that cancel only as a whole (a row of zero weights) would not cancel exactly in float.
+     *
+     * <p>Blocks are counted by their byte offset, a {@code long}: with an {@code int} block counter, C2 guards
+     * each segment access with long range-check arithmetic in the loop, costing about as much as the vector work.
+     */
+    private static float dotTq1(MemorySegment m, long row, int blocks, QuantizedActivations x, int base) {
+        short[] a = x.qkCodes;
+        float total = 0;
+        int ai = base;
+        int k = base / SUPER;
+        for (long at = row, end = row + blocks * 54L; at < end; at += 54, ai += SUPER, k++) {
+            ShortVector products = ShortVector.zero(SHORTS);
+            // 32 bytes holding values i + 32n, then 16 holding values 160 + i + 16n.
+            for (int i = 0; i < 32; i += SL) {
+                ShortVector v = bytesAsUnsignedShorts(m, at + i).mul(THREES);
+                for (int n = 0; n < 5; n++) {
+                    products = products.add(v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + i + 32 * n)));
+                    v = v.and(LOW_BYTE).mul(THREES);
+                }
+            }
+            for (int i = 0; i < 16; i += SL) {
+                ShortVector v = bytesAsUnsignedShorts(m, at + 32 + i).mul(THREES);
+                for (int n = 0; n < 5; n++) {
+                    products = products.add(v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + 160 + i + 16 * n)));
+                    v = v.and(LOW_BYTE).mul(THREES);
+                }
+            }
+            ShortVector tail = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, at + 54 - SL,
+                    ByteOrder.LITTLE_ENDIAN).rearrange(TQ1_TAIL_BYTES)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+            for (int i = 0; i < 16; i += SL) {
+                ShortVector v = tail.mul(TQ1_TAIL_POWERS[i / SL]).and(LOW_BYTE).mul(THREES);
+                products = products.add(v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + 240 + i)));
+            }
+            int sum = smallPairSum(products, 0).reduceLanes(VectorOperators.ADD) - x.qkSums256[k];
+            total += sum * (f16(m, at + 52) * x.qkScales[k]);
+        }
+        return total;
+    }
+
+    /**
+     * I2_S x Q8_0, without the tensor scale (the caller applies it once per row). Byte i of a 128-value block holds
+     * values i, i + 32, i + 64 and i + 96 in bits 6-7, 4-5, 2-3 and 0-1, so each 2-bit plane is one Q8_0
+     * activation block. Code 3 is first made 1 (clearing each field's high bit where its low bit is set), after
+     * which every code c means c - 1. The planes are masked out of the byte and of its high nibble, so only one
+     * shift is needed; those in bits 2-3 carry a factor 4, which their pair sum shifts out. The 1 is subtracted
+     * per value, not through the activation sums, so that lanes of zero weights hold exact zeros. A lane gathers
+     * at most 4 products of magnitude 4 x 128, far within 16 bits; one float multiply-add per plane. Blocks are
+     * counted by byte offset, as in {@link #dotTq1}.
+     */
+    private static float dotI2s(MemorySegment m, long row, int blocks, short[] a, float[] as, int base) {
+        FloatVector acc = FloatVector.zero(BLOCK_FLOATS);
+        int ai = base;
+        int s = base / GROUP;
+        for (long at = row, end = row + blocks * 32L; at < end; at += 32, ai += I2S_BLOCK, s += 4) {
+            ShortVector p0 = ShortVector.zero(SHORTS);
+            ShortVector p1 = ShortVector.zero(SHORTS);
+            ShortVector p2 = ShortVector.zero(SHORTS);
+            ShortVector p3 = ShortVector.zero(SHORTS);
+            for (int i = 0; i < 32; i += SL) {
+                ShortVector q = bytesAsShorts(m, at + i);
+                ShortVector low = q.and(LOW_BITS);
+                q = q.lanewise(VectorOperators.AND_NOT, low.add(low));
+                ShortVector high = q.lanewise(VectorOperators.LSHR, 4);
+                p0 = p0.add(high.and(TWELVES).sub(FOURS).mul(codes(a, ai + i)));
+                p1 = p1.add(high.and(THREES).sub(ONES).mul(codes(a, ai + 32 + i)));
+                p2 = p2.add(q.and(TWELVES).sub(FOURS).mul(codes(a, ai + 64 + i)));
+                p3 = p3.add(q.and(THREES).sub(ONES).mul(codes(a, ai + 96 + i)));
+            }
+            // One reduction in the source, the planes passing through p0: four written out overrun C2's budget.
+            for (int g = 0; g < 4; g++) {
+                acc = scaleAdd(smallPairSum(p0, g % 2 == 0 ? 2 : 0), as[s + g], acc);
+                p0 = p1;
+                p1 = p2;
+                p2 = p3;
+            }
         }
         return sum(acc);
     }
@@ -375,6 +495,12 @@ final class VectorKernels implements Kernels {
                 .convertShape(VectorOperators.B2S, SHORTS, 0);
     }
 
+    /** {@link #SL} weight bytes at {@code offset}, zero-extended to 16-bit lanes. */
+    static ShortVector bytesAsUnsignedShorts(MemorySegment m, long offset) {
+        return (ShortVector) ByteVector.fromMemorySegment(BYTES, m, offset, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+    }
+
     private static ShortVector codes(short[] a, int offset) {
         return ShortVector.fromArray(SHORTS, a, offset);
     }
@@ -394,6 +520,16 @@ final class VectorKernels implements Kernels {
         IntVector v = products.reinterpretAsInts();
         return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(v.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /**
+     * {@link #pairSum} in three operations instead of four, for lanes whose pair sums fit 16 bits: the high half of
+     * {@code v + (v << 16)} is the pair's sum, which the arithmetic shift by {@code 16 + k} also divides by 2^k
+     * (exactly, when it is a multiple of 2^k).
+     */
+    private static IntVector smallPairSum(ShortVector products, int k) {
+        IntVector v = products.reinterpretAsInts();
+        return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16 + k);
     }
 
     /** {@code acc + float(sum) * scale}: the one float multiply-add per block. */

@@ -113,6 +113,27 @@ class KernelConformanceProperties {
         }
     }
 
+    /**
+     * A single dot product reads the activation column it is given: the fused loops offset every activation
+     * index, scale and sum by the column, which matrix-vector products (column 0) never exercise.
+     */
+    @ParameterizedTest
+    @MethodSource("formats")
+    void dotReadsTheGivenColumn(BlockFormat format) {
+        int cols = 3 * rowUnit(format);
+        long seed = seed(5000 * format.ordinal());
+        SplittableRandom random = new SplittableRandom(seed);
+        WeightMatrix w = quantizedMatrix(format, 3, cols, random);
+        QuantizedActivations x = quantize(gaussian(random, 4 * cols), cols);
+        for (int c = 0; c < x.columns(); c++) {
+            double[] magnitudes = magnitudes(w, x, c);
+            for (int r = 0; r < w.rows(); r++) {
+                assertClose(KERNELS.dot(w, r, x, c), REFERENCE.dot(w, r, x, c), RELATIVE_TOLERANCE * magnitudes[r],
+                        format + " row " + r + " column " + c + ", " + replay(seed));
+            }
+        }
+    }
+
     /** Row lengths for exact checks: a few blocks, small enough that every float sum stays below 2^24. */
     private static int exactCols(BlockFormat format) {
         return switch (format.blockSize()) {
