@@ -260,18 +260,6 @@ class InterleavedLayoutProperties {
     }
 
     private static void checkMatmul(WeightMatrix w, QuantizedActivations x, double relative, String context) {
-        int columns = x.columns();
-        float[] expected = new float[w.rows() * columns];
-        float[] actual = new float[w.rows() * columns];
-        REFERENCE.matmul(w, x, expected, 0, w.rows());
-        KERNELS.matmul(interleave(w), x, actual, 0, w.rows());
-        for (int c = 0; c < columns; c++) {
-            double[] magnitudes = magnitudes(w, x, c);
-            for (int r = 0; r < w.rows(); r++) {
-                int at = c * w.rows() + r;
-                assertClose(actual[at], expected[at], relative * magnitudes[r],
-                        context + ", matmul row " + r + " column " + c);
-            }
-        }
+        KernelTestSupport.checkMatmul(w, interleave(w), x, relative, context);
     }
 }

@@ -146,6 +146,28 @@ final class KernelTestSupport {
     }
 
     /**
+     * The configured kernels' matrix-matrix product of {@code tested} against the scalar reference's of
+     * {@code reference} (the same weights, possibly in another layout), column by column, within {@code relative}
+     * of each row's sum of magnitudes (exactly when it is 0).
+     */
+    static void checkMatmul(WeightMatrix reference, WeightMatrix tested, QuantizedActivations x, double relative,
+            String context) {
+        int rows = reference.rows();
+        float[] expected = new float[rows * x.columns()];
+        float[] actual = new float[rows * x.columns()];
+        new ScalarKernels().matmul(reference, x, expected, 0, rows);
+        Kernels.get().matmul(tested, x, actual, 0, rows);
+        for (int c = 0; c < x.columns(); c++) {
+            double[] magnitudes = magnitudes(reference, x, c);
+            for (int r = 0; r < rows; r++) {
+                int at = c * rows + r;
+                assertClose(actual[at], expected[at], relative * magnitudes[r],
+                        context + ", matmul row " + r + " column " + c);
+            }
+        }
+    }
+
+    /**
      * Asserts a float kernel result against the reference: equal when both are non-finite in the same way
      * (NaN, or infinities of one sign) or when {@code tolerance} is 0; otherwise within {@code tolerance}.
      */
