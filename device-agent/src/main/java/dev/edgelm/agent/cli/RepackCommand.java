@@ -53,6 +53,10 @@ final class RepackCommand implements Callable<Integer> {
         if (Files.exists(output) && Files.exists(model) && Files.isSameFile(model, output)) {
             throw new ParameterException(spec.commandLine(), "the output must not be the model itself: " + output);
         }
+        Path directory = output.toAbsolutePath().getParent();
+        if (directory != null && !Files.isDirectory(directory)) {
+            throw new ParameterException(spec.commandLine(), "the output's directory does not exist: " + directory);
+        }
         PrintWriter out = spec.commandLine().getOut();
         try (GgufFile file = GgufFile.open(model)) {
             // One file out, whatever came in: a split model's part keys would send a reader looking for parts.

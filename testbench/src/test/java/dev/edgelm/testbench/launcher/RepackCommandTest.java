@@ -115,6 +115,9 @@ class RepackCommandTest {
         assertThat(missing.err().lines().count()).isEqualTo(1);
         assertThat(dir.resolve("x.gguf")).doesNotExist();
         assertThat(dir.resolve("x.gguf.partial")).doesNotExist();
+        Run nowhere = edgelm("repack", "-m", original.toString(), "-o", dir.resolve("no/such/dir/x.gguf").toString());
+        assertThat(nowhere.status()).isEqualTo(2);
+        assertThat(nowhere.err()).contains("the output's directory does not exist");
     }
 
     @Test
