@@ -47,7 +47,8 @@ final class InterleavedQ4_0 {
         int base = column * w.cols();
         for (int first = rowStart - rowStart % SL; first < rowEnd; first += SL) {
             rows(m, RowInterleaving.unitOffset(w, first / GROUP, 0), first % GROUP, blocks, x.q8Codes, x.q8Scales,
-                    x.q8Sums, base, out, outOffset + first, Math.max(rowStart - first, 0), Math.min(rowEnd - first, SL));
+                    x.q8Sums, base, out, outOffset + first, Math.max(rowStart - first, 0),
+                    Math.min(rowEnd - first, SL));
         }
     }
 

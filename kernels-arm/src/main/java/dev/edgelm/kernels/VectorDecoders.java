@@ -126,19 +126,35 @@ final class VectorDecoders {
             out.scales[8 * b + j] = d * (int) (scaleBytes >>> (8 * j) & 0xFF);
             out.mins[8 * b + j] = dmin * (int) (minBytes >>> (8 * j) & 0xFF);
         }
-        long quants = at + (five ? 48 : 16);
+        // Two loops rather than one with a fifth-bit vector that is null for Q4_K: C2 (JDK 25.0.3) crashed in
+        // register allocation compiling that form (an on-stack-replacement compile, in a CI run).
+        if (five) {
+            q5KCodes(m, at, b, out);
+        } else {
+            q4KCodes(m, at, b, out);
+        }
+    }
+
+    /** Q4_K's nibbles: chunk c holds sub-block 2c in its low nibbles and 2c + 1 in its high ones. */
+    private static void q4KCodes(MemorySegment m, long at, int b, DecodedRow out) {
         for (int i = 0; i < 32; i += SL) {
-            ShortVector h = five ? bytesAsShorts(m, at + 16 + i) : null;
             for (int chunk = 0; chunk < 4; chunk++) {
-                ShortVector q = bytesAsShorts(m, quants + 32 * chunk + i);
-                ShortVector low = lowNibbles(q);
-                ShortVector high = highNibbles(q);
-                if (five) {
-                    low = low.or(bitTo4(h, 2 * chunk));
-                    high = high.or(bitTo4(h, 2 * chunk + 1));
-                }
-                low.intoArray(out.codes, b * SUPER + 64 * chunk + i);
-                high.intoArray(out.codes, b * SUPER + 64 * chunk + 32 + i);
+                ShortVector q = bytesAsShorts(m, at + 16 + 32 * chunk + i);
+                lowNibbles(q).intoArray(out.codes, b * SUPER + 64 * chunk + i);
+                highNibbles(q).intoArray(out.codes, b * SUPER + 64 * chunk + 32 + i);
+            }
+        }
+    }
+
+    /** Q5_K: Q4_K's nibbles with a fifth bit each from the 32 bytes before them (bit 2c and 2c + 1 for chunk c). */
+    private static void q5KCodes(MemorySegment m, long at, int b, DecodedRow out) {
+        for (int i = 0; i < 32; i += SL) {
+            ShortVector h = bytesAsShorts(m, at + 16 + i);
+            for (int chunk = 0; chunk < 4; chunk++) {
+                ShortVector q = bytesAsShorts(m, at + 48 + 32 * chunk + i);
+                lowNibbles(q).or(bitTo4(h, 2 * chunk)).intoArray(out.codes, b * SUPER + 64 * chunk + i);
+                highNibbles(q).or(bitTo4(h, 2 * chunk + 1))
+                        .intoArray(out.codes, b * SUPER + 64 * chunk + 32 + i);
             }
         }
     }

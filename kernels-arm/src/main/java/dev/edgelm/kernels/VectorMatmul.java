@@ -110,9 +110,11 @@ final class VectorMatmul {
         int stride = x.interleavedStride();
         for (int c0 = 0; c0 < stride; c0 += TILE_COLUMNS) {
             if (c0 + TILE_COLUMNS <= stride) {
-                twoVectorTile(scratch.rows, first, rowStep, valueStep, height, w.cols(), values, stride, c0, scratch.tile);
+                twoVectorTile(scratch.rows, first, rowStep, valueStep, height, w.cols(), values, stride, c0,
+                        scratch.tile);
             } else {
-                oneVectorTile(scratch.rows, first, rowStep, valueStep, height, w.cols(), values, stride, c0, scratch.tile);
+                oneVectorTile(scratch.rows, first, rowStep, valueStep, height, w.cols(), values, stride, c0,
+                        scratch.tile);
             }
             scatter(scratch.tile, height, Math.min(TILE_COLUMNS, x.columns() - c0), out, w.rows(), r0, c0);
         }
