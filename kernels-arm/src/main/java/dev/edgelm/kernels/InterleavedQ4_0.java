@@ -108,31 +108,24 @@ final class InterleavedQ4_0 {
                 FloatVector scales0 = scales(m, unit + 4L * lane);
                 FloatVector scales1 = scales(m, unit + 4L * (lane + HALF));
                 for (int p = 0; p < BLOCK / 2; p++) {
-                    ShortVector q = nibbleBytes(m, unit + NIBBLES + GROUP * p + lane);
+                    ShortVector q = VectorKernels.bytesAsUnsignedShorts(m, unit + NIBBLES + GROUP * p + lane);
                     int low = GROUP * (b * BLOCK + p) + lane;
-                    int high = low + GROUP * BLOCK / 2;
-                    ShortVector codes = q.and((short) 0xF).sub((short) 8);
-                    floats(codes, 0).mul(scales0).intoArray(out, low);
-                    floats(codes, 1).mul(scales1).intoArray(out, low + HALF);
-                    codes = q.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
-                    floats(codes, 0).mul(scales0).intoArray(out, high);
-                    floats(codes, 1).mul(scales1).intoArray(out, high + HALF);
+                    storeScaled(q.and((short) 0xF).sub((short) 8), scales0, scales1, out, low);
+                    storeScaled(q.lanewise(VectorOperators.LSHR, 4).sub((short) 8), scales0, scales1, out,
+                            low + GROUP * BLOCK / 2);
                 }
             }
         }
-    }
-
-    /** {@link #SL} nibble bytes, zero-extended to 16-bit lanes. */
-    private static ShortVector nibbleBytes(MemorySegment m, long offset) {
-        return (ShortVector) ByteVector.fromMemorySegment(BYTES, m, offset, LITTLE_ENDIAN)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
     }
 
     private static FloatVector scales(MemorySegment m, long offset) {
         return FloatVector.fromMemorySegment(BLOCK_FLOATS, m, offset, LITTLE_ENDIAN);
     }
 
-    private static FloatVector floats(ShortVector v, int part) {
-        return (FloatVector) v.convert(VectorOperators.S2F, part);
+    /** {@code codes} (one value of {@link #SL} rows) times those rows' scales, to {@code out[at ..]}. */
+    private static void storeScaled(ShortVector codes, FloatVector scales0, FloatVector scales1, float[] out,
+            int at) {
+        ((FloatVector) codes.convert(VectorOperators.S2F, 0)).mul(scales0).intoArray(out, at);
+        ((FloatVector) codes.convert(VectorOperators.S2F, 1)).mul(scales1).intoArray(out, at + HALF);
     }
 }

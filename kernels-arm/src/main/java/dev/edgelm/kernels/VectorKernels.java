@@ -37,7 +37,8 @@ import jdk.incubator.vector.VectorSpecies;
  * column, so each row's bytes are read and decoded once for all columns. (A fused Q6_K loop measured half the
  * speed of decode-then-dot here: its per-16 scales cost a 32-bit multiply or a float multiply-add per vector
  * either way.) Larger matrix-matrix products are float products on decoded rows, tiled in registers
- * ({@link VectorMatmul}). No product allocates.
+ * ({@link VectorMatmul}). Matrix products allocate nothing (a single dot on an interleaved matrix allocates its
+ * one-float result).
  */
 final class VectorKernels implements Kernels {
 

@@ -65,8 +65,8 @@ final class RepackCommand implements Callable<Integer> {
             int interleaved = 0;
             long bytes = 0;
             for (GgufTensor t : file.tensors()) {
-                if (interleavable(t)) {
-                    WeightMatrix w = new WeightMatrix(BlockFormat.Q4_0, t.data(), (int) t.dim(1), (int) t.dim(0));
+                WeightMatrix w = interleavable(t);
+                if (w != null) {
                     writer.addTensor(t.name(), GgmlType.Q4_0_X16, t.dims(),
                             target -> RowInterleaving.interleave(w, target));
                     interleaved++;
@@ -89,11 +89,16 @@ final class RepackCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A Q4_0 matrix of whole 16-row groups that the model multiplies (every one but the embeddings). */
-    private static boolean interleavable(GgufTensor t) {
-        return t.type() == GgmlType.Q4_0 && t.rank() == 2 && !EMBEDDINGS.contains(t.name())
-                && t.dim(1) <= Integer.MAX_VALUE && t.dim(0) <= Integer.MAX_VALUE
-                && RowInterleaving.canInterleave(new WeightMatrix(BlockFormat.Q4_0, t.data(), (int) t.dim(1),
-                        (int) t.dim(0)));
+    /**
+     * {@code t} as a matrix if it is a Q4_0 matrix of whole 16-row groups that the model multiplies (every one but
+     * the embeddings), else null.
+     */
+    private static WeightMatrix interleavable(GgufTensor t) {
+        if (t.type() != GgmlType.Q4_0 || t.rank() != 2 || EMBEDDINGS.contains(t.name())
+                || t.dim(1) > Integer.MAX_VALUE || t.dim(0) > Integer.MAX_VALUE) {
+            return null;
+        }
+        WeightMatrix w = new WeightMatrix(BlockFormat.Q4_0, t.data(), (int) t.dim(1), (int) t.dim(0));
+        return RowInterleaving.canInterleave(w) ? w : null;
     }
 }
