@@ -7,10 +7,8 @@ import dev.edgelm.gguf.GgufValueType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -46,7 +44,7 @@ final class Vocabulary {
     final float[] scores;
     final int[] attrs;
     /** Text to id; for duplicate texts the last id wins, as in llama.cpp's token_to_id. */
-    final Map<String, Integer> ids;
+    private final TextIndex ids;
     final int bos;
     final int eos;
     final int eot;
@@ -68,16 +66,13 @@ final class Vocabulary {
             throw new IllegalArgumentException("tokenizer.ggml.tokens is empty");
         }
         texts = new String[n];
-        ids = HashMap.newHashMap(n);
         int i = 0;
         for (String text : tokenArray.asList()) {
-            if (text.isEmpty()) {
-                text = "[EMPTY_" + i + "]"; // as llama.cpp: an empty token could never be matched or decoded
-            }
-            texts[i] = text;
-            ids.put(text, i);
+            // As llama.cpp: an empty token could never be matched or decoded.
+            texts[i] = text.isEmpty() ? "[EMPTY_" + i + "]" : text;
             i++;
         }
+        ids = new TextIndex(texts);
 
         scores = new float[n];
         md.getOptionalNumericArray("tokenizer.ggml.scores").ifPresent(a -> {
@@ -203,8 +198,7 @@ final class Vocabulary {
 
     /** Id of {@code text}, or -1. */
     int id(String text) {
-        Integer id = ids.get(text);
-        return id == null ? -1 : id;
+        return ids.get(text);
     }
 
     boolean hasAttr(int id, int attr) {
