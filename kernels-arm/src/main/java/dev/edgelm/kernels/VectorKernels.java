@@ -255,7 +255,7 @@ final class VectorKernels implements Kernels {
             int ai = base + b * GROUP;
             even = scaleAdd(q8_0Block(m, at, a, ai), f16(m, at) * as[ai / GROUP], even);
         }
-        return sum(even.add(odd));
+        return sumBlockFloats(even.add(odd));
     }
 
     /** One Q8_0 block's integer dot: int8 products are at most 16256, so two of them share a 16-bit lane. */
@@ -287,7 +287,7 @@ final class VectorKernels implements Kernels {
             }
             acc = scaleAdd(pairSum(products), f16(m, at) * as[ai / GROUP], acc);
         }
-        return sum(acc);
+        return sumBlockFloats(acc);
     }
 
     /**
@@ -315,7 +315,7 @@ final class VectorKernels implements Kernels {
             IntVector sum = pairSum(products).add(IntVector.zero(INTS).withLane(0, -x.qkSums256[ai / SUPER]));
             acc = scaleAdd(sum, f16(m, at + 64) * x.qkScales[ai / SUPER], acc);
         }
-        return sum(acc);
+        return sumBlockFloats(acc);
     }
 
     /**
@@ -401,7 +401,7 @@ final class VectorKernels implements Kernels {
                 p2 = p3;
             }
         }
-        return sum(acc);
+        return sumBlockFloats(acc);
     }
 
     /**
@@ -436,7 +436,7 @@ final class VectorKernels implements Kernels {
             }
             offsets += f16(m, at + 2) * x.qkScales[ai / SUPER] * q4kMinSum(m, at, x.qkSums16, ai / 16);
         }
-        return sum(acc.add(accHigh)) - offsets;
+        return sumBlockFloats(acc.add(accHigh)) - offsets;
     }
 
     /** {@code sum over sub-blocks j of min_j * (activation code sum of sub-block j)}, for Q4_K. */
@@ -474,7 +474,7 @@ final class VectorKernels implements Kernels {
             }
             acc = scaleAdd(sum, row.scales[g] * as[(base + w) >> scaleShift], acc);
         }
-        float result = sum(acc);
+        float result = sumBlockFloats(acc);
         if (row.withMins) {
             // Groups with minimums are 32 values: one Q8_0 block, or two Q8_K sums of 16.
             float offsets = 0;
@@ -546,6 +546,20 @@ final class VectorKernels implements Kernels {
     static float sum(FloatVector v) {
         float total = 0;
         for (int i = 0; i < v.length(); i++) {
+            total += v.lane(i);
+        }
+        return total;
+    }
+
+    /**
+     * {@link #sum} for {@link #BLOCK_FLOATS} accumulators. At 512 bits that species is not {@link #FLOATS}: one
+     * shared method saw two vector classes at {@code lane}, and C2 deoptimized the integer dots that inlined it
+     * again and again, until they ran in C1 code that boxes every vector (decode 2x slower, gigabytes of garbage
+     * per second). A method per species keeps each call site monomorphic.
+     */
+    private static float sumBlockFloats(FloatVector v) {
+        float total = 0;
+        for (int i = 0; i < BLOCK_FLOATS.length(); i++) {
             total += v.lane(i);
         }
         return total;
