@@ -2,7 +2,9 @@ package dev.edgelm.kernels;
 
 import dev.edgelm.kernels.quant.ActivationQuantizer;
 import dev.edgelm.kernels.quant.BlockFormat;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One or more activation vectors (the columns of a matrix-matrix product), quantized once and then read by
@@ -73,24 +75,24 @@ public final class QuantizedActivations {
     final float[] interleavedQ8;
     final float[] interleavedQk;
 
-    private QuantizedActivations(int length, int capacity) {
+    private QuantizedActivations(int length, int capacity, Set<Encoding> encodings) {
         this.length = length;
         this.capacity = capacity;
         int total = Math.multiplyExact(length, capacity);
         this.values = new float[total];
-        boolean q8 = length % Q8_BLOCK == 0;
+        boolean q8 = encodings.contains(Encoding.Q8_0) && length % Q8_BLOCK == 0;
         this.q8Codes = q8 ? new short[total] : null;
         this.q8Scales = q8 ? new float[total / Q8_BLOCK] : null;
         this.q8Sums = q8 ? new int[total / Q8_BLOCK] : null;
         this.q8ScaledSums = q8 ? new float[total / Q8_BLOCK] : null;
-        boolean qk = length % QK_BLOCK == 0;
+        boolean qk = encodings.contains(Encoding.Q8_K) && length % QK_BLOCK == 0;
         this.qkCodes = qk ? new short[total] : null;
         this.qkScales = qk ? new float[total / QK_BLOCK] : null;
         this.qkSums16 = qk ? new int[total / QK_SUM_GROUP] : null;
         this.qkSums256 = qk ? new int[total / QK_BLOCK] : null;
         boolean interleave = VECTOR && capacity >= VectorMatmul.MIN_COLUMNS;
         int padded = Math.multiplyExact(length, roundToLanes(capacity));
-        this.interleavedFloats = interleave ? new float[padded] : null;
+        this.interleavedFloats = interleave && encodings.contains(Encoding.FLOAT) ? new float[padded] : null;
         this.interleavedQ8 = interleave && q8 ? new float[padded] : null;
         this.interleavedQk = interleave && qk ? new float[padded] : null;
     }
@@ -101,16 +103,26 @@ public final class QuantizedActivations {
     }
 
     /**
-     * Buffers for up to {@code capacity} vectors of {@code length} values.
+     * Buffers for up to {@code capacity} vectors of {@code length} values, in every encoding the length allows.
      *
      * @throws IllegalArgumentException if either is not positive
      */
     public static QuantizedActivations allocate(int length, int capacity) {
+        return allocate(length, capacity, EnumSet.allOf(Encoding.class));
+    }
+
+    /**
+     * Buffers for up to {@code capacity} vectors of {@code length} values in {@code encodings} only (those the length
+     * allows): a model whose matrices read one encoding neither stores nor computes the others for every token.
+     *
+     * @throws IllegalArgumentException if {@code length} or {@code capacity} is not positive
+     */
+    public static QuantizedActivations allocate(int length, int capacity, Set<Encoding> encodings) {
         if (length <= 0 || capacity <= 0) {
             throw new IllegalArgumentException("length and capacity must be positive, got " + length + ", "
                     + capacity);
         }
-        return new QuantizedActivations(length, capacity);
+        return new QuantizedActivations(length, capacity, Set.copyOf(encodings));
     }
 
     /** Values per vector. */
@@ -128,7 +140,10 @@ public final class QuantizedActivations {
         return columns;
     }
 
-    /** Whether the length allows {@code encoding} (Q8_0: multiple of 32, Q8_K: multiple of 256). */
+    /**
+     * Whether these buffers hold {@code encoding}: it was asked for and the length allows it (Q8_0: multiple of 32,
+     * Q8_K: multiple of 256).
+     */
     public boolean supports(Encoding encoding) {
         return switch (encoding) {
             case FLOAT -> true;
@@ -139,7 +154,7 @@ public final class QuantizedActivations {
 
     /**
      * Copies and quantizes {@code columns} vectors stored one after another at {@code src[srcOffset ..]}, in
-     * every encoding the length allows.
+     * every encoding these buffers hold.
      *
      * @throws IllegalArgumentException if {@code columns} is not in [1, capacity]
      * @throws IndexOutOfBoundsException if the source range lies outside {@code src}
@@ -173,7 +188,7 @@ public final class QuantizedActivations {
             }
         }
         this.columns = columns;
-        if (interleavedFloats != null && columns >= VectorMatmul.MIN_COLUMNS) {
+        if (columns >= VectorMatmul.MIN_COLUMNS) {
             interleave();
         }
     }
@@ -185,8 +200,8 @@ public final class QuantizedActivations {
         }
         Encoding encoding = Encoding.of(w.format());
         if (!supports(encoding)) {
-            throw new IllegalArgumentException(w.format() + " needs " + encoding + " activations, which a length of "
-                    + length + " does not allow");
+            throw new IllegalArgumentException(w.format() + " needs " + encoding + " activations, which these (length "
+                    + length + ") do not hold");
         }
         if (columns == 0) {
             throw new IllegalStateException("activations have not been quantized yet");
@@ -197,8 +212,10 @@ public final class QuantizedActivations {
         int stride = interleavedStride();
         for (int c = 0; c < columns; c++) {
             int base = c * length;
-            for (int k = 0; k < length; k++) {
-                interleavedFloats[k * stride + c] = values[base + k];
+            if (interleavedFloats != null) {
+                for (int k = 0; k < length; k++) {
+                    interleavedFloats[k * stride + c] = values[base + k];
+                }
             }
             if (interleavedQ8 != null) {
                 for (int k = 0; k < length; k++) {

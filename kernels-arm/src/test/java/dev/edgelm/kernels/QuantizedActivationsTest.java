@@ -14,6 +14,7 @@ import dev.edgelm.kernels.quant.HalfFloats;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -122,6 +123,43 @@ class QuantizedActivationsTest {
         assertThat(q8.supports(Encoding.Q8_0)).isTrue();
         assertThat(q8.supports(Encoding.Q8_K)).isFalse();
         assertThat(QuantizedActivations.allocate(512, 1).supports(Encoding.Q8_K)).isTrue();
+    }
+
+    @Test
+    void holdsOnlyTheEncodingsAskedFor() {
+        QuantizedActivations q8Only = QuantizedActivations.allocate(512, 8, EnumSet.of(Encoding.Q8_0));
+        assertThat(q8Only.supports(Encoding.Q8_0)).isTrue();
+        assertThat(q8Only.supports(Encoding.Q8_K)).isFalse();
+        assertThat(q8Only.interleaved(Encoding.FLOAT)).isNull();
+        assertThat(q8Only.interleaved(Encoding.Q8_K)).isNull();
+        // Asked for, but the length does not allow it.
+        assertThat(QuantizedActivations.allocate(96, 1, EnumSet.of(Encoding.Q8_K)).supports(Encoding.Q8_K)).isFalse();
+
+        // The products a subset feeds are those of the full set, at every column count (decode and prefill paths).
+        SplittableRandom random = new SplittableRandom(7);
+        float[] x = new float[512 * 8];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] rowValues = new float[512 * 4];
+        for (int i = 0; i < rowValues.length; i++) {
+            rowValues[i] = (float) random.nextGaussian();
+        }
+        WeightMatrix q4 = new WeightMatrix(BlockFormat.Q4_0, encode(BlockFormat.Q4_0, rowValues), 4, 512);
+        QuantizedActivations all = QuantizedActivations.allocate(512, 8);
+        for (int columns : new int[] {1, 4, 8}) {
+            q8Only.quantize(x, 0, columns);
+            all.quantize(x, 0, columns);
+            float[] expected = new float[4 * columns];
+            float[] actual = new float[4 * columns];
+            Kernels.get().matmul(q4, all, expected, 0, 4);
+            Kernels.get().matmul(q4, q8Only, actual, 0, 4);
+            assertThat(actual).as(columns + " columns").containsExactly(expected);
+        }
+
+        WeightMatrix k = new WeightMatrix(BlockFormat.Q4_K, Arena.ofAuto().allocate(144 * 2), 1, 512);
+        assertThatThrownBy(() -> Kernels.get().matvec(k, q8Only, new float[1], 0, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_K");
     }
 
     @Test

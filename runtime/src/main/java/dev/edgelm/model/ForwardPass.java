@@ -3,13 +3,18 @@ package dev.edgelm.model;
 import dev.edgelm.kernels.ComputePool;
 import dev.edgelm.kernels.Kernels;
 import dev.edgelm.kernels.QuantizedActivations;
+import dev.edgelm.kernels.QuantizedActivations.Encoding;
 import dev.edgelm.kernels.RopeTables;
 import dev.edgelm.kernels.WeightMatrix;
 import dev.edgelm.kernels.quant.Quantization;
 import dev.edgelm.model.ModelConfig.LayerShape;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Objects;
-import java.util.stream.IntStream;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * One sequence's run through a model: its KV cache and the buffers of a batch of positions, so that a prompt is
@@ -48,7 +53,8 @@ public final class ForwardPass {
     private final float[] ups;
     /**
      * Quantized activations for each input length a projection takes (the width, and each layer's attention and FFN
-     * widths, which differ between OpenELM's layers), allocated here so that a token allocates none.
+     * widths, which differ between OpenELM's layers), in the encodings the matrices of that length read, allocated
+     * here so that a token allocates none.
      */
     private final QuantizedActivations[] activations;
     private final AttentionJob attention;
@@ -92,9 +98,13 @@ public final class ForwardPass {
         gates = new float[2 * b * config.maxFeedForwardLength()];
         ups = new float[b * config.maxFeedForwardLength()];
         attention = new AttentionJob(config.maxHeads() * cache.capacity());
-        IntStream lengths = IntStream.concat(IntStream.of(dim), config.layers().stream().flatMapToInt(
-                l -> IntStream.of(l.heads() * config.headDimV(), l.feedForwardLength())));
-        activations = lengths.distinct().mapToObj(len -> QuantizedActivations.allocate(len, batchCapacity))
+        Map<Integer, Set<Encoding>> encodings = new TreeMap<>();
+        Stream.concat(weights.layers().stream().flatMap(LayerWeights::linears), Stream.of(weights.output()))
+                .map(Linear::weight)
+                .forEach(w -> encodings.computeIfAbsent(w.cols(), cols -> EnumSet.noneOf(Encoding.class))
+                        .add(Encoding.of(w.format())));
+        activations = encodings.entrySet().stream()
+                .map(e -> QuantizedActivations.allocate(e.getKey(), batchCapacity, e.getValue()))
                 .toArray(QuantizedActivations[]::new);
     }
 

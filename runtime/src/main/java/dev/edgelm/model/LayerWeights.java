@@ -1,5 +1,8 @@
 package dev.edgelm.model;
 
+import java.util.Objects;
+import java.util.stream.Stream;
+
 /**
  * One transformer block's weights, as llama.cpp names them ({@code blk.N.*}). Optional parts are null when the
  * file has no such tensor; their presence switches the matching step of the forward pass on.
@@ -44,6 +47,11 @@ public record LayerWeights(
         float[] ffnSubNorm,
         Linear down,
         float[] ffnPostNorm) {
+
+    /** Every projection of the layer, fused or not. */
+    public Stream<Linear> linears() {
+        return Stream.of(query, key, value, qkv, attnOutput, gate, up, down).filter(Objects::nonNull);
+    }
 
     /** Whether Q, K and V come from one fused projection. */
     public boolean fusedQkv() {
