@@ -77,12 +77,15 @@ class ForwardPassTest {
      * runtime folds a minimum in through the activation sums, as llama.cpp does (and agrees with it exactly), while
      * the reference subtracts it from each decoded weight; the last-bit difference flips some 8-bit activation
      * codes downstream, which moves random-weight models by up to ~0.03 (the llama.cpp comparison's tolerance,
-     * 0.05, applies there). GELU architectures are left out: the reference's llama.cpp rounding also copies
-     * llama.cpp's f16 GELU table, which the runtime does not.
+     * 0.05, applies there). Any other last-bit difference can flip a code the same way: the runtime sums in float
+     * (attention's tiled products in their own order), the reference in double, so which fixtures land on a flip
+     * depends on the summation order, and those that do (Q8_0's two here, with the tiled attention) get 0.05 too.
+     * GELU architectures are left out: the reference's llama.cpp rounding also copies llama.cpp's f16 GELU table,
+     * which the runtime does not.
      */
     @ParameterizedTest
-    @CsvSource({"llama,pure-Q8_0,1e-5", "llama,pure-Q4_0,1e-5", "llama,pure-Q4_1,1e-5", "llama,pure-Q5_0,1e-5",
-            "llama,pure-Q6_K,1e-5", "llama,pure-TQ1_0,1e-5", "llama,pure-TQ2_0,1e-5", "qwen3,Q8_0,1e-5",
+    @CsvSource({"llama,pure-Q8_0,0.05", "llama,pure-Q4_0,1e-5", "llama,pure-Q4_1,1e-5", "llama,pure-Q5_0,1e-5",
+            "llama,pure-Q6_K,1e-5", "llama,pure-TQ1_0,1e-5", "llama,pure-TQ2_0,1e-5", "qwen3,Q8_0,0.05",
             "bitnet,TQ2_0,1e-5", "llama,pure-Q5_1,0.05", "llama,pure-Q4_K,0.05", "llama,pure-Q5_K,0.05",
             "llama,Q4_K_M,0.05", "qwen2,Q4_K_M,0.05", "phi3,Q4_K_M,0.05", "openelm,Q4_0,0.05"})
     void quantizedWeightsMatchTheReferenceWithLlamaCppRounding(String architecture, String types, double tolerance)
@@ -97,11 +100,12 @@ class ForwardPassTest {
     /**
      * BitNet b1.58 2B4T as Microsoft's converter writes it: llama.cpp's bitnet tensors under the architecture name
      * {@code bitnet-b1.58}, run with the squared-ReLU FFN the model was trained with. llama.cpp cannot load the name,
-     * so the reference pass is the check; the weights are I2_S (Microsoft's format) and TQ2_0.
+     * so the reference pass is the check; the weights are I2_S (Microsoft's format) and TQ2_0. I2_S's activations
+     * land on an 8-bit code flip (see {@link #quantizedWeightsMatchTheReferenceWithLlamaCppRounding}).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"pure-I2_S", "TQ2_0", "pure-F32"})
-    void microsoftsBitnetNameRunsTheSquaredReluFeedForward(String types) throws IOException {
+    @CsvSource({"pure-I2_S,0.05", "TQ2_0,1e-5", "pure-F32,1e-5"})
+    void microsoftsBitnetNameRunsTheSquaredReluFeedForward(String types, double tolerance) throws IOException {
         Path file = renamed(TinyFixtures.tiny(dir, "bitnet", types), "bitnet", "bitnet-b1.58");
         try (Model model = Model.open(file)) {
             assertThat(model.config().architecture()).isEqualTo(Architecture.BITNET_B158);
@@ -109,7 +113,7 @@ class ForwardPassTest {
         double worst = gapFromRoundedReference(file);
         System.out.printf("ForwardPassTest bitnet-b1.58 %s: top-5 max |logprob difference| from the reference %.2g%n",
                 types, worst);
-        assertThat(worst).isLessThan(1e-5);
+        assertThat(worst).isLessThan(tolerance);
     }
 
     /**
