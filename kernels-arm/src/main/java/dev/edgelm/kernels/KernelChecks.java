@@ -56,12 +56,14 @@ final class KernelChecks {
         return (float) (1.0 / Math.sqrt(sumSquaredDeviations / n + eps));
     }
 
-    /** Checks a run of n values in Q8_0 blocks of 32: n a multiple of 32, codes and scales in range. */
-    static void q8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, int n) {
-        if (n % 32 != 0) {
-            throw new IllegalArgumentException("Q8_0 values come in blocks of 32, got " + n);
+    /** A matrix of {@code rows} by {@code cols} at {@code offset}, rows {@code stride} apart, fits in {@code length}. */
+    static void matrix(int length, int offset, int stride, int rows, int cols) {
+        if (rows < 0 || cols < 0 || stride < 0) {
+            throw new IndexOutOfBoundsException("a matrix needs rows, columns and stride >= 0, got " + rows + ", "
+                    + cols + ", " + stride);
         }
-        Objects.checkFromIndexSize(codesOffset, n, codes.length);
-        Objects.checkFromIndexSize(scalesOffset, n / 32, scales.length);
+        if (rows > 0 && cols > 0) {
+            Objects.checkFromIndexSize(offset, (long) (rows - 1) * stride + cols, length);
+        }
     }
 }

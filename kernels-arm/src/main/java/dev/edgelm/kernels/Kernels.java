@@ -70,29 +70,25 @@ public interface Kernels {
 
     // ---- float vectors (attention pieces and element-wise operations)
 
-    /** {@code sum a[aOffset + i] * b[bOffset + i]} for i in [0, n): attention scores over an F32 cache. */
+    /** {@code sum a[aOffset + i] * b[bOffset + i]} for i in [0, n). */
     float dot(float[] a, int aOffset, float[] b, int bOffset, int n);
 
-    /** {@code sum f16(a[aOffset + i]) * b[bOffset + i]}: attention scores over an F16 cache (binary16 bits). */
-    float dotF16(short[] a, int aOffset, float[] b, int bOffset, int n);
-
-    /** {@code y[yOffset + i] += alpha * x[xOffset + i]}: attention's weighted sum of F32 values. */
-    void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n);
-
-    /** {@code y[yOffset + i] += alpha * f16(x[xOffset + i])}: attention's weighted sum of F16 values. */
-    void axpyF16(float alpha, short[] x, int xOffset, float[] y, int yOffset, int n);
-
     /**
-     * {@code sum scale(i) * codes[codesOffset + i] * b[bOffset + i]} over n values in Q8_0 blocks of 32 (one scale
-     * per block at {@code scales[scalesOffset + i / 32]}): attention scores over a Q8_0 cache.
+     * A small float matrix product added to {@code c}: {@code c[r][j] += sum over i of a[r][i] * b[i][j]} for
+     * {@code r < rows}, {@code j < cols}, {@code i < inner}, each matrix stored by rows, element (r, j) of {@code c}
+     * at {@code c[cOffset + r * cStride + j]} (likewise {@code a} and {@code b}). Attention runs on it: scores are
+     * queries times keys stored dimension-major (a key per column), outputs gain softmax weights times values.
      *
-     * @throws IllegalArgumentException if {@code n} is not a multiple of 32
+     * <p>Each element is one chain of fused multiply-adds in order of i, starting from its value in {@code c}, so
+     * every implementation gives the same bits, whatever the tile an element falls in.
+     *
+     * @throws IndexOutOfBoundsException if a matrix does not fit its array
      */
-    float dotQ8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] b, int bOffset, int n);
+    void addProduct(float[] a, int aOffset, int aStride, float[] b, int bOffset, int bStride, float[] c, int cOffset,
+            int cStride, int rows, int inner, int cols);
 
-    /** {@code y[yOffset + i] += alpha * scale(i) * codes[codesOffset + i]}: the weighted sum of Q8_0 cached values. */
-    void axpyQ8_0(float alpha, byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] y,
-            int yOffset, int n);
+    /** {@code dst[dstOffset + i] = f16(src[srcOffset + i])}: binary16 bits widened exactly (an F16 KV cache). */
+    void halfToFloat(short[] src, int srcOffset, float[] dst, int dstOffset, int n);
 
     /** {@code dst[dstOffset + i] += src[srcOffset + i]} (residual connections). */
     void add(float[] dst, int dstOffset, float[] src, int srcOffset, int n);
@@ -118,8 +114,17 @@ public interface Kernels {
     void layerNorm(float[] out, int outOffset, float[] x, int xOffset, float[] weight, float[] bias, int n,
             float eps);
 
-    /** In-place softmax over {@code x[offset .. offset + n)}, max-subtracted. */
+    /** In-place softmax over {@code x[offset .. offset + n)}, max-subtracted: {@link #max}, {@link #expSum}, scale. */
     void softmax(float[] x, int offset, int n);
+
+    /** The largest of {@code x[offset .. offset + n)}, negative infinity if {@code n} is 0. */
+    float max(float[] x, int offset, int n);
+
+    /**
+     * Softmax's terms before normalisation: {@code x[offset + i] = exp(x[offset + i] - shift)} in place, and their
+     * sum (an online softmax calls it per tile of scores with the running maximum).
+     */
+    float expSum(float[] x, int offset, int n, float shift);
 
     /** In-place SiLU, {@code x / (1 + exp(-x))}. */
     void silu(float[] x, int offset, int n);

@@ -16,8 +16,6 @@ import java.util.Objects;
  * kernels' integer arithmetic exactly.
  */
 public final class ScalarKernels implements Kernels {
-    private static final int Q8_0_BLOCK = 32;
-
     /** Values decoded at a time: one Q8_K block, or a run of float values. */
     private static final int CHUNK = QuantizedActivations.QK_BLOCK;
 
@@ -125,30 +123,34 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public float dotF16(short[] a, int aOffset, float[] b, int bOffset, int n) {
-        Objects.checkFromIndexSize(aOffset, n, a.length);
-        Objects.checkFromIndexSize(bOffset, n, b.length);
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Float.float16ToFloat(a[aOffset + i]) * b[bOffset + i];
+    public void addProduct(float[] a, int aOffset, int aStride, float[] b, int bOffset, int bStride, float[] c,
+            int cOffset, int cStride, int rows, int inner, int cols) {
+        KernelChecks.matrix(a.length, aOffset, aStride, rows, inner);
+        KernelChecks.matrix(b.length, bOffset, bStride, inner, cols);
+        KernelChecks.matrix(c.length, cOffset, cStride, rows, cols);
+        addProductUnchecked(a, aOffset, aStride, b, bOffset, bStride, c, cOffset, cStride, 0, rows, 0, cols, inner);
+    }
+
+    /** {@link #addProduct} for rows [r0, r1) and columns [j0, j1) (the vector kernels' edges). */
+    static void addProductUnchecked(float[] a, int aOffset, int aStride, float[] b, int bOffset, int bStride,
+            float[] c, int cOffset, int cStride, int r0, int r1, int j0, int j1, int inner) {
+        for (int r = r0; r < r1; r++) {
+            for (int j = j0; j < j1; j++) {
+                float acc = c[cOffset + r * cStride + j];
+                for (int i = 0; i < inner; i++) {
+                    acc = Math.fma(a[aOffset + r * aStride + i], b[bOffset + i * bStride + j], acc);
+                }
+                c[cOffset + r * cStride + j] = acc;
+            }
         }
-        return sum;
     }
 
     @Override
-    public void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
-        KernelChecks.ranges(x, xOffset, y, yOffset, n);
+    public void halfToFloat(short[] src, int srcOffset, float[] dst, int dstOffset, int n) {
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
         for (int i = 0; i < n; i++) {
-            y[yOffset + i] += alpha * x[xOffset + i];
-        }
-    }
-
-    @Override
-    public void axpyF16(float alpha, short[] x, int xOffset, float[] y, int yOffset, int n) {
-        Objects.checkFromIndexSize(xOffset, n, x.length);
-        Objects.checkFromIndexSize(yOffset, n, y.length);
-        for (int i = 0; i < n; i++) {
-            y[yOffset + i] += alpha * Float.float16ToFloat(x[xOffset + i]);
+            dst[dstOffset + i] = Float.float16ToFloat(src[srcOffset + i]);
         }
     }
 
@@ -193,46 +195,28 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void softmax(float[] x, int offset, int n) {
+        scale(x, offset, n, 1 / expSum(x, offset, n, max(x, offset, n)));
+    }
+
+    @Override
+    public float max(float[] x, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, x.length);
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < n; i++) {
             max = Math.max(max, x[offset + i]);
         }
+        return max;
+    }
+
+    @Override
+    public float expSum(float[] x, int offset, int n, float shift) {
+        Objects.checkFromIndexSize(offset, n, x.length);
         float sum = 0;
         for (int i = 0; i < n; i++) {
-            x[offset + i] = (float) Math.exp(x[offset + i] - max);
+            x[offset + i] = (float) Math.exp(x[offset + i] - shift);
             sum += x[offset + i];
         }
-        scale(x, offset, n, 1 / sum);
-    }
-
-    @Override
-    public float dotQ8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] b, int bOffset,
-            int n) {
-        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
-        Objects.checkFromIndexSize(bOffset, n, b.length);
-        float sum = 0;
-        for (int block = 0; block < n / Q8_0_BLOCK; block++) {
-            float blockSum = 0;
-            for (int j = block * Q8_0_BLOCK; j < (block + 1) * Q8_0_BLOCK; j++) {
-                blockSum += codes[codesOffset + j] * b[bOffset + j];
-            }
-            sum += scales[scalesOffset + block] * blockSum;
-        }
         return sum;
-    }
-
-    @Override
-    public void axpyQ8_0(float alpha, byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] y,
-            int yOffset, int n) {
-        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
-        Objects.checkFromIndexSize(yOffset, n, y.length);
-        for (int block = 0; block < n / Q8_0_BLOCK; block++) {
-            float a = alpha * scales[scalesOffset + block];
-            for (int j = block * Q8_0_BLOCK; j < (block + 1) * Q8_0_BLOCK; j++) {
-                y[yOffset + j] += a * codes[codesOffset + j];
-            }
-        }
     }
 
     @Override

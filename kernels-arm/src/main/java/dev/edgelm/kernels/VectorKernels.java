@@ -50,12 +50,11 @@ final class VectorKernels implements Kernels {
     static final VectorSpecies<Float> BLOCK_FLOATS = species(float.class, INT_BITS);
     static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
     static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
-    /** Int8 codes widened to floats: at least 64 bits (the narrowest shape), so at 128 bits two float vectors. */
-    private static final VectorSpecies<Byte> CODE_BYTES = species(byte.class, Math.max(64, BITS / 4));
-    private static final int CODE_LANES = CODE_BYTES.length();
     /** As many shorts as {@link #FLOATS} has lanes, for F16 values. */
     static final VectorSpecies<Short> HALF_SHORTS = species(short.class, BITS / 2);
     static final int FL = FLOATS.length();
+    /** Rows of an {@link #addProduct} register tile. */
+    private static final int PRODUCT_ROWS = 4;
     /** 16-bit lanes per vector: weight bytes loaded per step. */
     static final int SL = SHORTS.length();
 
@@ -586,44 +585,108 @@ final class VectorKernels implements Kernels {
         return sum(acc) + tail;
     }
 
+    /**
+     * {@link #addProduct} in register tiles of {@value #PRODUCT_ROWS} rows by two vectors of columns: per step of
+     * the inner index, two loads of {@code b}, four broadcasts of {@code a} and eight fused multiply-adds, so each
+     * loaded vector serves four rows. Rows past the last full tile repeat the tile's first row (the same values
+     * are stored twice to the same place), columns past the last vector go to the reference.
+     */
     @Override
-    public float dotF16(short[] a, int aOffset, float[] b, int bOffset, int n) {
-        Objects.checkFromIndexSize(aOffset, n, a.length);
-        Objects.checkFromIndexSize(bOffset, n, b.length);
-        FloatVector acc = FloatVector.zero(FLOATS);
-        int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            acc = halves(a, aOffset + i).fma(FloatVector.fromArray(FLOATS, b, bOffset + i), acc);
+    public void addProduct(float[] a, int aOffset, int aStride, float[] b, int bOffset, int bStride, float[] c,
+            int cOffset, int cStride, int rows, int inner, int cols) {
+        KernelChecks.matrix(a.length, aOffset, aStride, rows, inner);
+        KernelChecks.matrix(b.length, bOffset, bStride, inner, cols);
+        KernelChecks.matrix(c.length, cOffset, cStride, rows, cols);
+        int vectorCols = FLOATS.loopBound(cols);
+        for (int r0 = 0; r0 < rows; r0 += PRODUCT_ROWS) {
+            int height = Math.min(PRODUCT_ROWS, rows - r0);
+            int a0 = aOffset + r0 * aStride;
+            int a1 = height > 1 ? a0 + aStride : a0;
+            int a2 = height > 2 ? a0 + 2 * aStride : a0;
+            int a3 = height > 3 ? a0 + 3 * aStride : a0;
+            int c0 = cOffset + r0 * cStride;
+            int c1 = height > 1 ? c0 + cStride : c0;
+            int c2 = height > 2 ? c0 + 2 * cStride : c0;
+            int c3 = height > 3 ? c0 + 3 * cStride : c0;
+            int j = 0;
+            for (; j + 2 * FL <= vectorCols; j += 2 * FL) {
+                FloatVector s0 = FloatVector.fromArray(FLOATS, c, c0 + j);
+                FloatVector s1 = FloatVector.fromArray(FLOATS, c, c1 + j);
+                FloatVector s2 = FloatVector.fromArray(FLOATS, c, c2 + j);
+                FloatVector s3 = FloatVector.fromArray(FLOATS, c, c3 + j);
+                FloatVector t0 = FloatVector.fromArray(FLOATS, c, c0 + j + FL);
+                FloatVector t1 = FloatVector.fromArray(FLOATS, c, c1 + j + FL);
+                FloatVector t2 = FloatVector.fromArray(FLOATS, c, c2 + j + FL);
+                FloatVector t3 = FloatVector.fromArray(FLOATS, c, c3 + j + FL);
+                for (int i = 0, bi = bOffset + j; i < inner; i++, bi += bStride) {
+                    FloatVector x = FloatVector.fromArray(FLOATS, b, bi);
+                    FloatVector y = FloatVector.fromArray(FLOATS, b, bi + FL);
+                    FloatVector v = FloatVector.broadcast(FLOATS, a[a0 + i]);
+                    s0 = v.fma(x, s0);
+                    t0 = v.fma(y, t0);
+                    v = FloatVector.broadcast(FLOATS, a[a1 + i]);
+                    s1 = v.fma(x, s1);
+                    t1 = v.fma(y, t1);
+                    v = FloatVector.broadcast(FLOATS, a[a2 + i]);
+                    s2 = v.fma(x, s2);
+                    t2 = v.fma(y, t2);
+                    v = FloatVector.broadcast(FLOATS, a[a3 + i]);
+                    s3 = v.fma(x, s3);
+                    t3 = v.fma(y, t3);
+                }
+                s3.intoArray(c, c3 + j);
+                t3.intoArray(c, c3 + j + FL);
+                s2.intoArray(c, c2 + j);
+                t2.intoArray(c, c2 + j + FL);
+                s1.intoArray(c, c1 + j);
+                t1.intoArray(c, c1 + j + FL);
+                s0.intoArray(c, c0 + j);
+                t0.intoArray(c, c0 + j + FL);
+            }
+            if (j < vectorCols) { // one vector of columns left
+                FloatVector s0 = FloatVector.fromArray(FLOATS, c, c0 + j);
+                FloatVector s1 = FloatVector.fromArray(FLOATS, c, c1 + j);
+                FloatVector s2 = FloatVector.fromArray(FLOATS, c, c2 + j);
+                FloatVector s3 = FloatVector.fromArray(FLOATS, c, c3 + j);
+                for (int i = 0, bi = bOffset + j; i < inner; i++, bi += bStride) {
+                    FloatVector x = FloatVector.fromArray(FLOATS, b, bi);
+                    s0 = FloatVector.broadcast(FLOATS, a[a0 + i]).fma(x, s0);
+                    s1 = FloatVector.broadcast(FLOATS, a[a1 + i]).fma(x, s1);
+                    s2 = FloatVector.broadcast(FLOATS, a[a2 + i]).fma(x, s2);
+                    s3 = FloatVector.broadcast(FLOATS, a[a3 + i]).fma(x, s3);
+                }
+                s3.intoArray(c, c3 + j);
+                s2.intoArray(c, c2 + j);
+                s1.intoArray(c, c1 + j);
+                s0.intoArray(c, c0 + j);
+            }
+            ScalarKernels.addProductUnchecked(a, aOffset, aStride, b, bOffset, bStride, c, cOffset, cStride, r0,
+                    r0 + height, vectorCols, cols, inner);
         }
-        float tail = 0;
-        for (; i < n; i++) {
-            tail += Float.float16ToFloat(a[aOffset + i]) * b[bOffset + i];
-        }
-        return sum(acc) + tail;
     }
 
+    /**
+     * The Vector API has no half-precision type, so the bits are moved into a float's exponent and mantissa and
+     * rescaled by 2^112, which is exact for normal and subnormal halves alike; infinities and NaNs (exponent 31)
+     * get the float's all-ones exponent.
+     */
     @Override
-    public void axpy(float alpha, float[] x, int xOffset, float[] y, int yOffset, int n) {
-        KernelChecks.ranges(x, xOffset, y, yOffset, n);
+    public void halfToFloat(short[] src, int srcOffset, float[] dst, int dstOffset, int n) {
+        Objects.checkFromIndexSize(srcOffset, n, src.length);
+        Objects.checkFromIndexSize(dstOffset, n, dst.length);
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            // Multiply, then add (no FMA): the same roundings as the reference.
-            FloatVector.fromArray(FLOATS, x, xOffset + i).mul(alpha)
-                    .add(FloatVector.fromArray(FLOATS, y, yOffset + i)).intoArray(y, yOffset + i);
+            IntVector h = (IntVector) ShortVector.fromArray(HALF_SHORTS, src, srcOffset + i)
+                    .convertShape(VectorOperators.S2I, FLOAT_INTS, 0);
+            IntVector magnitude = h.and(0x7FFF);
+            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+            FloatVector finite = shifted.reinterpretAsFloats().mul(0x1p112f);
+            IntVector bits = finite.reinterpretAsInts()
+                    .blend(shifted.or(0x7F80_0000), magnitude.compare(VectorOperators.GE, 0x7C00));
+            bits.or(sign).reinterpretAsFloats().intoArray(dst, dstOffset + i);
         }
-        reference.axpy(alpha, x, xOffset + i, y, yOffset + i, n - i);
-    }
-
-    @Override
-    public void axpyF16(float alpha, short[] x, int xOffset, float[] y, int yOffset, int n) {
-        Objects.checkFromIndexSize(xOffset, n, x.length);
-        Objects.checkFromIndexSize(yOffset, n, y.length);
-        int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            halves(x, xOffset + i).mul(alpha).add(FloatVector.fromArray(FLOATS, y, yOffset + i))
-                    .intoArray(y, yOffset + i);
-        }
-        reference.axpyF16(alpha, x, xOffset + i, y, yOffset + i, n - i);
+        reference.halfToFloat(src, srcOffset + i, dst, dstOffset + i, n - i);
     }
 
     @Override
@@ -676,6 +739,11 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void softmax(float[] x, int offset, int n) {
+        scale(x, offset, n, 1 / expSum(x, offset, n, max(x, offset, n)));
+    }
+
+    @Override
+    public float max(float[] x, int offset, int n) {
         Objects.checkFromIndexSize(offset, n, x.length);
         FloatVector maxima = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
         int bound = FLOATS.loopBound(n);
@@ -686,62 +754,20 @@ final class VectorKernels implements Kernels {
         for (int i = bound; i < n; i++) {
             max = Math.max(max, x[offset + i]);
         }
+        return max;
+    }
+
+    @Override
+    public float expSum(float[] x, int offset, int n, float shift) {
+        Objects.checkFromIndexSize(offset, n, x.length);
         FloatVector sums = FloatVector.zero(FLOATS);
+        int bound = FLOATS.loopBound(n);
         for (int i = 0; i < bound; i += FL) {
-            FloatVector e = FloatVector.fromArray(FLOATS, x, offset + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = FloatVector.fromArray(FLOATS, x, offset + i).sub(shift).lanewise(VectorOperators.EXP);
             e.intoArray(x, offset + i);
             sums = sums.add(e);
         }
-        float total = sum(sums);
-        for (int i = bound; i < n; i++) {
-            x[offset + i] = (float) Math.exp(x[offset + i] - max);
-            total += x[offset + i];
-        }
-        scale(x, offset, n, 1 / total);
-    }
-
-    // The Q8_0 cache trades speed for memory; its loops stay scalar until attention over long contexts needs more.
-    @Override
-    public float dotQ8_0(byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] b, int bOffset,
-            int n) {
-        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
-        Objects.checkFromIndexSize(bOffset, n, b.length);
-        FloatVector acc = FloatVector.zero(FLOATS);
-        for (int block = 0; block < n / GROUP; block++) {
-            FloatVector blockSum = FloatVector.zero(FLOATS);
-            for (int j = block * GROUP; j < (block + 1) * GROUP; j += CODE_LANES) {
-                ByteVector c = ByteVector.fromArray(CODE_BYTES, codes, codesOffset + j);
-                for (int part = 0; part < CODE_LANES / FL; part++) {
-                    blockSum = codeFloats(c, part).fma(
-                            FloatVector.fromArray(FLOATS, b, bOffset + j + part * FL), blockSum);
-                }
-            }
-            acc = blockSum.fma(FloatVector.broadcast(FLOATS, scales[scalesOffset + block]), acc);
-        }
-        return sum(acc);
-    }
-
-    @Override
-    public void axpyQ8_0(float alpha, byte[] codes, int codesOffset, float[] scales, int scalesOffset, float[] y,
-            int yOffset, int n) {
-        KernelChecks.q8_0(codes, codesOffset, scales, scalesOffset, n);
-        Objects.checkFromIndexSize(yOffset, n, y.length);
-        for (int block = 0; block < n / GROUP; block++) {
-            FloatVector a = FloatVector.broadcast(FLOATS, alpha * scales[scalesOffset + block]);
-            for (int j = block * GROUP; j < (block + 1) * GROUP; j += CODE_LANES) {
-                ByteVector c = ByteVector.fromArray(CODE_BYTES, codes, codesOffset + j);
-                for (int part = 0; part < CODE_LANES / FL; part++) {
-                    int at = yOffset + j + part * FL;
-                    // Multiply, then add, as the reference does: the same two roundings per value.
-                    FloatVector.fromArray(FLOATS, y, at).add(codeFloats(c, part).mul(a)).intoArray(y, at);
-                }
-            }
-        }
-    }
-
-    /** Part {@code part} ({@link #FL} lanes) of int8 codes, as floats. */
-    private static FloatVector codeFloats(ByteVector codes, int part) {
-        return (FloatVector) codes.convertShape(VectorOperators.B2F, FLOATS, part);
+        return sum(sums) + reference.expSum(x, offset + bound, n - bound, shift);
     }
 
     @Override
@@ -901,22 +927,5 @@ final class VectorKernels implements Kernels {
                 x[head + 2 * i + 1] = x0 * sin[tableOffset + i] + x1 * cos[tableOffset + i];
             }
         }
-    }
-
-    /**
-     * {@link #FL} binary16 values widened exactly to float. The Vector API has no half-precision type, so the
-     * bits are moved into a float's exponent and mantissa and rescaled by 2^112, which is exact for normal
-     * and subnormal halves alike; infinities and NaNs (exponent 31) get the float's all-ones exponent.
-     */
-    private static FloatVector halves(short[] a, int offset) {
-        IntVector h = (IntVector) ShortVector.fromArray(HALF_SHORTS, a, offset)
-                .convertShape(VectorOperators.S2I, FLOAT_INTS, 0);
-        IntVector magnitude = h.and(0x7FFF);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector finite = magnitude.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-        IntVector special = magnitude.lanewise(VectorOperators.LSHL, 13).or(0x7F80_0000);
-        IntVector bits = finite.reinterpretAsInts()
-                .blend(special, magnitude.compare(VectorOperators.GE, 0x7C00));
-        return bits.or(sign).reinterpretAsFloats();
     }
 }

@@ -127,26 +127,26 @@ class ScalarKernelsTest {
                 within(1e-6f));
     }
 
-    /** The Q8_0 cache kernels are the dot and weighted sum of the decoded values, scale times code. */
+    /** A 2x3 times a 3x2 matrix added into a 2x2 one, each inside a larger array with its own offset and stride. */
     @Test
-    void q8_0CacheKernelsDecodeScaleTimesCode() {
-        SplittableRandom random = new SplittableRandom(seed(950));
-        byte[] codes = new byte[3 + 64];
-        float[] scales = {0f, 0.5f, 0.25f};
-        float[] b = new float[64];
-        double expected = 0;
-        for (int i = 0; i < 64; i++) {
-            codes[3 + i] = (byte) random.nextInt(-128, 128);
-            b[i] = (float) random.nextGaussian();
-            expected += scales[1 + i / 32] * codes[3 + i] * (double) b[i];
-        }
-        assertThat((double) SCALAR.dotQ8_0(codes, 3, scales, 1, b, 0, 64)).isCloseTo(expected, within(1e-3));
-        float[] y = new float[64];
-        SCALAR.axpyQ8_0(2f, codes, 3, scales, 1, y, 0, 64);
-        for (int i = 0; i < 64; i++) {
-            assertThat(y[i]).isEqualTo(2f * scales[1 + i / 32] * codes[3 + i]);
-        }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SCALAR.dotQ8_0(codes, 0, scales, 0, b, 0, 40))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blocks of 32");
+    void addProductAddsTheMatrixProduct() {
+        float[] a = {9, 1, 2, 3, 9, 4, 5, 6}; // offset 1, stride 4: rows (1 2 3) and (4 5 6)
+        float[] b = {1, 0, 7, 0, 1, 7, 1, 1}; // offset 0, stride 3: rows (1 0), (0 1) and (1 1)
+        float[] c = {10, 20, -1, 30, 40}; // offset 0, stride 3
+        SCALAR.addProduct(a, 1, 4, b, 0, 3, c, 0, 3, 2, 3, 2);
+        assertThat(c).containsExactly(10 + 4, 20 + 5, -1, 30 + 10, 40 + 11);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SCALAR.addProduct(a, 1, 4, b, 0, 3, c, 0, 3, 2, 3, 3))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    /** The online softmax's pieces: the maximum (negative infinity over nothing) and the shifted exponentials. */
+    @Test
+    void maxAndExpSumDefineTheSoftmax() {
+        float[] x = {5, 1, 3, 2};
+        assertThat(SCALAR.max(x, 1, 3)).isEqualTo(3f);
+        assertThat(SCALAR.max(x, 0, 0)).isEqualTo(Float.NEGATIVE_INFINITY);
+        float sum = SCALAR.expSum(x, 1, 3, 3f);
+        assertThat(x).containsExactly(new float[] {5, (float) Math.exp(-2), 1, (float) Math.exp(-1)}, within(1e-7f));
+        assertThat((double) sum).isCloseTo(Math.exp(-2) + 1 + Math.exp(-1), within(1e-6));
     }
 }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -97,7 +98,7 @@ public final class ForwardPass {
         projected = new float[b * dim];
         gates = new float[2 * b * config.maxFeedForwardLength()];
         ups = new float[b * config.maxFeedForwardLength()];
-        attention = new AttentionJob(config.maxHeads() * cache.capacity());
+        attention = new AttentionJob();
         Map<Integer, Set<Encoding>> encodings = new TreeMap<>();
         Stream.concat(weights.layers().stream().flatMap(LayerWeights::linears), Stream.of(weights.output()))
                 .map(Linear::weight)
@@ -410,63 +411,159 @@ public final class ForwardPass {
     }
 
     /**
-     * Causal attention of a batch of queries over the cache, one query head per task: each head scores its queries
-     * against every earlier key, softmaxes, and sums the values into {@link #attended}.
+     * Causal attention of a batch of queries over the cache, tiled: a task takes one KV head and a block of query
+     * columns, whose rows are the {@code groupSize} query heads that share the KV head times the columns. It walks
+     * the cache in tiles of {@link KvCache#KEY_TILE} positions, converts each tile's keys and values to floats once,
+     * and multiplies them with all of its rows at once ({@link Kernels#addProduct}), keeping a running maximum and
+     * sum per row (an online softmax) so that no row's scores need to be held for the whole context.
+     *
+     * <p>Tasks are claimed one by one through a counter by as many lanes as the pool has threads, each lane with its
+     * own scratch, so a slow thread holds nothing up. How rows are blocked depends only on the batch and the model,
+     * and every row is computed by one thread, so results do not depend on the number of threads.
      */
     private final class AttentionJob implements ComputePool.RangeTask {
-        private final float[] scores;
+        /** Rows a task aims for: enough to reuse each converted tile many times, few enough to stay in L2. */
+        private static final int TARGET_ROWS = 64;
+        /** Tasks a batch is split into at least (when it has the columns), so that both threads have work. */
+        private static final int MIN_TASKS = 8;
+        private static final int TILE = KvCache.KEY_TILE;
+
         private final float scale = config.attentionScale();
         private final float softcap = config.attentionSoftcap();
+        private final int headDimK = config.headDimK();
+        private final int headDimV = config.headDimV();
+        private final AttentionScratch[] lanes;
+        private final AtomicInteger nextTask = new AtomicInteger();
         private int layer;
         private int heads;
+        private int kvHeads;
         private int groupSize;
         private int n;
         private int position;
         private int window;
+        private int columnsPerTask;
+        private int tasks;
 
-        AttentionJob(int scoreCapacity) {
-            scores = new float[scoreCapacity];
+        AttentionJob() {
+            int maxGroup = config.layers().stream().mapToInt(l -> l.heads() / l.kvHeads()).max().orElseThrow();
+            int rows = Math.max(TARGET_ROWS, maxGroup);
+            lanes = new AttentionScratch[pool.threads()];
+            for (int i = 0; i < lanes.length; i++) {
+                lanes[i] = new AttentionScratch(rows, headDimK, headDimV);
+            }
         }
 
         void run(int layer, LayerShape shape, int n, int position) {
             this.layer = layer;
             this.heads = shape.heads();
+            this.kvHeads = shape.kvHeads();
             this.groupSize = shape.heads() / shape.kvHeads();
             this.n = n;
             this.position = position;
             this.window = shape.slidingWindow() ? config.slidingWindow() : Integer.MAX_VALUE;
-            pool.forEachChunk(heads, 1, this);
+            int blocks = Math.max(Math.ceilDiv(n, Math.max(1, TARGET_ROWS / groupSize)),
+                    Math.min(n, Math.ceilDiv(MIN_TASKS, kvHeads)));
+            this.columnsPerTask = Math.ceilDiv(n, blocks);
+            this.tasks = kvHeads * Math.ceilDiv(n, columnsPerTask);
+            nextTask.set(0);
+            pool.forEachChunk(lanes.length, 1, this);
         }
 
         @Override
-        public void run(int startHead, int endHead) {
-            int headDimK = config.headDimK();
-            int headDimV = config.headDimV();
-            int qWidth = heads * headDimK;
-            int outWidth = heads * headDimV;
-            for (int h = startHead; h < endHead; h++) {
-                int kvHead = h / groupSize;
-                int base = h * cache.capacity();
-                for (int c = 0; c < n; c++) {
-                    int last = position + c;
-                    // A sliding-window layer sees the last `window` positions, this one included.
-                    int first = Math.max(0, last - window + 1);
-                    int count = last - first + 1;
-                    for (int s = first; s <= last; s++) {
-                        scores[base + s - first] = scale * cache.keyDot(kernels, layer, kvHead, s, queries,
-                                c * qWidth + h * headDimK);
-                    }
-                    if (softcap > 0) {
-                        kernels.softcap(scores, base, count, softcap);
-                    }
-                    kernels.softmax(scores, base, count);
-                    int out = c * outWidth + h * headDimV;
-                    Arrays.fill(attended, out, out + headDimV, 0f);
-                    for (int s = first; s <= last; s++) {
-                        cache.addValue(kernels, layer, kvHead, s, scores[base + s - first], attended, out);
-                    }
+        public void run(int startLane, int endLane) {
+            for (int lane = startLane; lane < endLane; lane++) {
+                for (int t = nextTask.getAndIncrement(); t < tasks; t = nextTask.getAndIncrement()) {
+                    // The last columns see the most positions: hand them out first.
+                    int block = (tasks - 1 - t) / kvHeads;
+                    int first = block * columnsPerTask;
+                    attend(t % kvHeads, first, Math.min(n, first + columnsPerTask), lanes[lane]);
                 }
             }
+        }
+
+        /** Query columns [c0, c1) of the heads that share {@code kvHead}: row (c - c0) * groupSize + g. */
+        private void attend(int kvHead, int c0, int c1, AttentionScratch scratch) {
+            int rows = (c1 - c0) * groupSize;
+            int qWidth = heads * headDimK;
+            int outWidth = heads * headDimV;
+            float[] q = scratch.queries();
+            float[] out = scratch.outputs();
+            float[] maxima = scratch.maxima();
+            float[] sums = scratch.sums();
+            for (int c = c0; c < c1; c++) {
+                // The scale goes into the queries, once, rather than into every score.
+                int from = c * qWidth + kvHead * groupSize * headDimK;
+                int to = (c - c0) * groupSize * headDimK;
+                for (int i = 0; i < groupSize * headDimK; i++) {
+                    q[to + i] = scale * queries[from + i];
+                }
+            }
+            Arrays.fill(out, 0, rows * headDimV, 0f);
+            Arrays.fill(maxima, 0, rows, Float.NEGATIVE_INFINITY);
+            Arrays.fill(sums, 0, rows, 0f);
+            // A sliding-window layer sees the last `window` positions, its own included.
+            int lo = Math.max(0, position + c0 - window + 1);
+            int hi = position + c1 - 1;
+            for (int tileStart = lo / TILE * TILE; tileStart <= hi; tileStart += TILE) {
+                int from = Math.max(lo, tileStart);
+                int count = Math.min(hi, tileStart + TILE - 1) - from + 1;
+                attendTile(kvHead, c0, rows, from, count, scratch);
+            }
+            for (int r = 0; r < rows; r++) {
+                int c = c0 + r / groupSize;
+                int at = c * outWidth + (kvHead * groupSize + r % groupSize) * headDimV;
+                System.arraycopy(out, r * headDimV, attended, at, headDimV);
+                kernels.scale(attended, at, headDimV, 1 / sums[r]);
+            }
+        }
+
+        /** Positions [from, from + count), all in one cache tile, for every row of the task. */
+        private void attendTile(int kvHead, int c0, int rows, int from, int count, AttentionScratch scratch) {
+            float[] k = scratch.keys();
+            float[] v = scratch.values();
+            float[] p = scratch.scores();
+            float[] out = scratch.outputs();
+            float[] maxima = scratch.maxima();
+            float[] sums = scratch.sums();
+            cache.keys(kernels, layer, kvHead, from, count, k, 0, count);
+            Arrays.fill(p, 0, rows * count, 0f);
+            kernels.addProduct(scratch.queries(), 0, headDimK, k, 0, count, p, 0, count, rows, headDimK, count);
+            if (softcap > 0) {
+                kernels.softcap(p, 0, rows * count, softcap);
+            }
+            for (int r = 0; r < rows; r++) {
+                int last = position + c0 + r / groupSize;
+                int seenFrom = Math.max(from, Math.max(0, last - window + 1)) - from;
+                int seenTo = Math.min(count, last - from + 1);
+                int row = r * count;
+                if (seenFrom >= seenTo) {
+                    Arrays.fill(p, row, row + count, 0f);
+                    continue;
+                }
+                Arrays.fill(p, row, row + seenFrom, 0f);
+                Arrays.fill(p, row + seenTo, row + count, 0f);
+                float max = Math.max(maxima[r], kernels.max(p, row + seenFrom, seenTo - seenFrom));
+                if (max > maxima[r]) {
+                    // A new maximum: what was summed so far shrinks by exp(old - new) (to 0 from -infinity).
+                    float shrink = (float) Math.exp(maxima[r] - max);
+                    maxima[r] = max;
+                    sums[r] *= shrink;
+                    kernels.scale(out, r * headDimV, headDimV, shrink);
+                }
+                sums[r] += kernels.expSum(p, row + seenFrom, seenTo - seenFrom, max);
+            }
+            cache.values(kernels, layer, kvHead, from, count, v, 0);
+            kernels.addProduct(p, 0, count, v, 0, headDimV, out, 0, headDimV, rows, count, headDimV);
+        }
+    }
+
+    /** One lane's buffers for attention tasks of up to {@code rows} rows. */
+    private record AttentionScratch(float[] queries, float[] outputs, float[] scores, float[] keys, float[] values,
+            float[] maxima, float[] sums) {
+        AttentionScratch(int rows, int headDimK, int headDimV) {
+            this(new float[rows * headDimK], new float[rows * headDimV], new float[rows * KvCache.KEY_TILE],
+                    new float[headDimK * KvCache.KEY_TILE], new float[KvCache.KEY_TILE * headDimV], new float[rows],
+                    new float[rows]);
         }
     }
 }

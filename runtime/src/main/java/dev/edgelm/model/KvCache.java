@@ -3,16 +3,23 @@ package dev.edgelm.model;
 import dev.edgelm.kernels.Kernels;
 import dev.edgelm.kernels.quant.ActivationQuantizer;
 import dev.edgelm.kernels.quant.HalfFloats;
+import java.util.Objects;
 
 /**
  * The keys and values of every position a sequence has processed, per layer and KV head, so that each new token
  * attends to the earlier ones without recomputing them.
  *
- * <p>Per layer and KV head, positions are stored one after another ({@code headDim} values each), so that scoring a
- * query against all earlier keys reads memory in order. Not thread-safe for writes; any number of threads may read
- * distinct heads while nothing is stored.
+ * <p>Attention reads a run of positions of one (layer, KV head) at a time, converted to floats ({@link #keys},
+ * {@link #values}), and multiplies it with many queries at once. Values are stored position after position
+ * ({@code headDimV} each), as the weighted sum reads them. Keys are stored in tiles of {@value #KEY_TILE} positions,
+ * dimension-major within a tile (value i of the tile's positions side by side), so that a run of keys converts
+ * to the layout the score product reads (one dimension of consecutive keys per vector) without a transposition.
+ * Not thread-safe for writes; any number of threads may read while nothing is stored.
  */
 public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache, KvCache.Q8Cache {
+    /** Positions per key tile (the last tile of a cache holds what is left of its capacity). */
+    static final int KEY_TILE = 64;
+
     private final int capacity;
     private final int headDimK;
     private final int headDimV;
@@ -72,17 +79,61 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache,
     public abstract void store(int layer, int position, float[] keys, int keysOffset, float[] values,
             int valuesOffset);
 
-    /** The dot product of the key of ({@code layer}, {@code kvHead}, {@code position}) with a query. */
-    public abstract float keyDot(Kernels kernels, int layer, int kvHead, int position, float[] query,
-            int queryOffset);
+    /**
+     * The keys of positions [{@code from}, {@code from + count}) of ({@code layer}, {@code kvHead}) as floats (exactly
+     * what is stored), dimension-major: value i of position {@code from + j} at {@code dst[dstOffset + i * dstStride
+     * + j]}.
+     *
+     * @throws IndexOutOfBoundsException if the positions are outside the cache
+     */
+    public final void keys(Kernels kernels, int layer, int kvHead, int from, int count, float[] dst, int dstOffset,
+            int dstStride) {
+        Objects.checkFromIndexSize(from, count, capacity);
+        for (int p = from, end = from + count; p < end; ) {
+            int run = Math.min(end, (p / KEY_TILE + 1) * KEY_TILE) - p; // the part within p's tile
+            for (int i = 0; i < headDimK; i++) {
+                keyRun(kernels, layer, kvHead, p, i, run, dst, dstOffset + i * dstStride + p - from);
+            }
+            p += run;
+        }
+    }
 
-    /** {@code out[outOffset + i] += weight * value[i]} for the value of ({@code layer}, {@code kvHead}, {@code position}). */
-    public abstract void addValue(Kernels kernels, int layer, int kvHead, int position, float weight, float[] out,
-            int outOffset);
+    /**
+     * The values of positions [{@code from}, {@code from + count}) of ({@code layer}, {@code kvHead}) as floats
+     * (exactly what is stored), position-major: value i of position {@code from + j} at {@code dst[dstOffset + j *
+     * headDimV + i]}.
+     *
+     * @throws IndexOutOfBoundsException if the positions are outside the cache
+     */
+    public final void values(Kernels kernels, int layer, int kvHead, int from, int count, float[] dst,
+            int dstOffset) {
+        Objects.checkFromIndexSize(from, count, capacity);
+        valueRun(kernels, layer, valueIndex(kvHead, from), count * headDimV, dst, dstOffset);
+    }
 
-    /** Index of the first key value of a head at a position, within the layer's key array. */
-    final int keyIndex(int kvHead, int position) {
-        return (kvHead * capacity + position) * headDimK;
+    /** Value {@code dim} of the keys of {@code count} positions from {@code position}, all in one tile, to dst. */
+    abstract void keyRun(Kernels kernels, int layer, int kvHead, int position, int dim, int count, float[] dst,
+            int dstOffset);
+
+    /** {@code count} stored values from {@code index} of the layer's value array to dst. */
+    abstract void valueRun(Kernels kernels, int layer, int index, int count, float[] dst, int dstOffset);
+
+    /**
+     * Index of value {@code dim} of a head's key at a position, within the layer's key array: tiles of
+     * {@link #KEY_TILE} positions, dimension-major.
+     */
+    final int keyIndex(int kvHead, int position, int dim) {
+        return tiledIndex(kvHead, position, dim, headDimK);
+    }
+
+    /**
+     * Index of row {@code row} of {@code rows} per position, tiled as keys are: a tile's positions side by side per
+     * row, {@code rows} rows per tile (the last tile narrower when the capacity is not a whole number of tiles).
+     */
+    final int tiledIndex(int kvHead, int position, int row, int rows) {
+        int start = position / KEY_TILE * KEY_TILE;
+        int width = Math.min(KEY_TILE, capacity - start);
+        return (kvHead * capacity + start) * rows + row * width + position - start;
     }
 
     /** Index of the first value of a head at a position, within the layer's value array. */
@@ -120,7 +171,7 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache,
         return headDimV;
     }
 
-    /** binary16 storage, converted on store and widened inside the attention kernels. */
+    /** binary16 storage, converted on store and widened exactly on read ({@link Kernels#halfToFloat}). */
     static final class F16Cache extends KvCache {
         private final short[][] keys;
         private final short[][] values;
@@ -143,27 +194,28 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache,
         @Override
         public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
             checkPosition(position);
+            short[] layerKeys = keys[layer];
+            short[] layerValues = values[layer];
             for (int h = 0; h < kvHeads(layer); h++) {
-                toF16(k, kOffset + h * headDimK(), keys[layer], keyIndex(h, position), headDimK());
-                toF16(v, vOffset + h * headDimV(), values[layer], valueIndex(h, position), headDimV());
-            }
-        }
-
-        private static void toF16(float[] src, int srcOffset, short[] dst, int dstOffset, int n) {
-            for (int i = 0; i < n; i++) {
-                dst[dstOffset + i] = HalfFloats.toF16(src[srcOffset + i]);
+                for (int i = 0; i < headDimK(); i++) {
+                    layerKeys[keyIndex(h, position, i)] = HalfFloats.toF16(k[kOffset + h * headDimK() + i]);
+                }
+                int at = valueIndex(h, position);
+                for (int i = 0; i < headDimV(); i++) {
+                    layerValues[at + i] = HalfFloats.toF16(v[vOffset + h * headDimV() + i]);
+                }
             }
         }
 
         @Override
-        public float keyDot(Kernels kernels, int layer, int kvHead, int position, float[] query, int queryOffset) {
-            return kernels.dotF16(keys[layer], keyIndex(kvHead, position), query, queryOffset, headDimK());
+        void keyRun(Kernels kernels, int layer, int kvHead, int position, int dim, int count, float[] dst,
+                int dstOffset) {
+            kernels.halfToFloat(keys[layer], keyIndex(kvHead, position, dim), dst, dstOffset, count);
         }
 
         @Override
-        public void addValue(Kernels kernels, int layer, int kvHead, int position, float weight, float[] out,
-                int outOffset) {
-            kernels.axpyF16(weight, values[layer], valueIndex(kvHead, position), out, outOffset, headDimV());
+        void valueRun(Kernels kernels, int layer, int index, int count, float[] dst, int dstOffset) {
+            kernels.halfToFloat(values[layer], index, dst, dstOffset, count);
         }
     }
 
@@ -191,20 +243,22 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache,
         public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
             checkPosition(position);
             for (int h = 0; h < kvHeads(layer); h++) {
-                System.arraycopy(k, kOffset + h * headDimK(), keys[layer], keyIndex(h, position), headDimK());
+                for (int i = 0; i < headDimK(); i++) {
+                    keys[layer][keyIndex(h, position, i)] = k[kOffset + h * headDimK() + i];
+                }
                 System.arraycopy(v, vOffset + h * headDimV(), values[layer], valueIndex(h, position), headDimV());
             }
         }
 
         @Override
-        public float keyDot(Kernels kernels, int layer, int kvHead, int position, float[] query, int queryOffset) {
-            return kernels.dot(keys[layer], keyIndex(kvHead, position), query, queryOffset, headDimK());
+        void keyRun(Kernels kernels, int layer, int kvHead, int position, int dim, int count, float[] dst,
+                int dstOffset) {
+            System.arraycopy(keys[layer], keyIndex(kvHead, position, dim), dst, dstOffset, count);
         }
 
         @Override
-        public void addValue(Kernels kernels, int layer, int kvHead, int position, float weight, float[] out,
-                int outOffset) {
-            kernels.axpy(weight, values[layer], valueIndex(kvHead, position), out, outOffset, headDimV());
+        void valueRun(Kernels kernels, int layer, int index, int count, float[] dst, int dstOffset) {
+            System.arraycopy(values[layer], index, dst, dstOffset, count);
         }
     }
 
@@ -215,6 +269,8 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache,
         private final float[][] keyScales;
         private final byte[][] values;
         private final float[][] valueScales;
+        /** One key block's codes on their way to the tile (stores are single-threaded). */
+        private final byte[] keyCodes = new byte[BLOCK];
 
         Q8Cache(ModelConfig config, int capacity) {
             super(config, capacity);
@@ -243,32 +299,44 @@ public abstract sealed class KvCache permits KvCache.F16Cache, KvCache.F32Cache,
         public void store(int layer, int position, float[] k, int kOffset, float[] v, int vOffset) {
             checkPosition(position);
             for (int h = 0; h < kvHeads(layer); h++) {
-                quantize(k, kOffset + h * headDimK(), keys[layer], keyScales[layer], keyIndex(h, position),
-                        headDimK());
-                quantize(v, vOffset + h * headDimV(), values[layer], valueScales[layer], valueIndex(h, position),
-                        headDimV());
-            }
-        }
-
-        private static void quantize(float[] src, int srcOffset, byte[] codes, float[] scales, int index, int n) {
-            for (int b = 0; b < n; b += BLOCK) {
-                scales[(index + b) / BLOCK] = ActivationQuantizer.quantizeQ8_0(src, srcOffset + b, codes, index + b);
+                // A key is quantized in blocks of 32 of its own values, then spread over its tile's rows.
+                for (int b = 0; b < headDimK() / BLOCK; b++) {
+                    keyScales[layer][tiledIndex(h, position, b, headDimK() / BLOCK)] =
+                            ActivationQuantizer.quantizeQ8_0(k, kOffset + h * headDimK() + b * BLOCK, keyCodes, 0);
+                    for (int i = 0; i < BLOCK; i++) {
+                        keys[layer][keyIndex(h, position, b * BLOCK + i)] = keyCodes[i];
+                    }
+                }
+                int index = valueIndex(h, position);
+                for (int b = 0; b < headDimV(); b += BLOCK) {
+                    valueScales[layer][(index + b) / BLOCK] = ActivationQuantizer.quantizeQ8_0(v,
+                            vOffset + h * headDimV() + b, values[layer], index + b);
+                }
             }
         }
 
         @Override
-        public float keyDot(Kernels kernels, int layer, int kvHead, int position, float[] query, int queryOffset) {
-            int index = keyIndex(kvHead, position);
-            return kernels.dotQ8_0(keys[layer], index, keyScales[layer], index / BLOCK, query, queryOffset,
-                    headDimK());
+        void keyRun(Kernels kernels, int layer, int kvHead, int position, int dim, int count, float[] dst,
+                int dstOffset) {
+            byte[] codes = keys[layer];
+            float[] scales = keyScales[layer];
+            int at = keyIndex(kvHead, position, dim);
+            int scaleAt = tiledIndex(kvHead, position, dim / BLOCK, headDimK() / BLOCK);
+            for (int j = 0; j < count; j++) {
+                dst[dstOffset + j] = codes[at + j] * scales[scaleAt + j];
+            }
         }
 
         @Override
-        public void addValue(Kernels kernels, int layer, int kvHead, int position, float weight, float[] out,
-                int outOffset) {
-            int index = valueIndex(kvHead, position);
-            kernels.axpyQ8_0(weight, values[layer], index, valueScales[layer], index / BLOCK, out, outOffset,
-                    headDimV());
+        void valueRun(Kernels kernels, int layer, int index, int count, float[] dst, int dstOffset) {
+            byte[] codes = values[layer];
+            float[] scales = valueScales[layer];
+            for (int b = 0; b < count; b += BLOCK) { // runs of whole values, so of whole blocks
+                float scale = scales[(index + b) / BLOCK];
+                for (int j = b; j < b + BLOCK; j++) {
+                    dst[dstOffset + j] = codes[index + j] * scale;
+                }
+            }
         }
     }
 }

@@ -100,7 +100,8 @@ class ForwardPassTest {
     /**
      * BitNet b1.58 2B4T as Microsoft's converter writes it: llama.cpp's bitnet tensors under the architecture name
      * {@code bitnet-b1.58}, run with the squared-ReLU FFN the model was trained with. llama.cpp cannot load the name,
-     * so the reference pass is the check; the weights are I2_S (Microsoft's format) and TQ2_0.
+     * so the reference pass is the check; the weights are I2_S (Microsoft's format) and TQ2_0, with
+     * {@link #ROUNDED_TOLERANCE} for the reason given at {@link #quantizedWeightsMatchTheReferenceWithLlamaCppRounding}.
      */
     @ParameterizedTest
     @ValueSource(strings = {"pure-I2_S", "TQ2_0", "pure-F32"})
