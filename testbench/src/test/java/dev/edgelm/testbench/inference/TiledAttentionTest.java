@@ -14,6 +14,7 @@ import dev.edgelm.testbench.fixtures.ShapePreset;
 import dev.edgelm.testbench.fixtures.TinyFixtures;
 import dev.edgelm.testbench.peer.Distributions;
 import dev.edgelm.testbench.reference.ReferenceModel;
+import dev.edgelm.testbench.reference.TestShapes;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +40,7 @@ class TiledAttentionTest {
     private static ModelShape shape(String architecture) {
         ModelShape t = ShapePreset.TINY.shape();
         return switch (architecture) {
-            case "gemma2" -> new ModelShape(t.embeddingLength(), t.blockCount(), t.headCount(), t.headCountKv(),
-                    t.headDim(), t.feedForwardLength(), t.vocabSize(), t.contextLength(), t.ropeBase(),
-                    t.normEpsilon(), t.tiedEmbeddings(), null, t.partialRotaryDim(), 70, 1.5f, 3f);
+            case "gemma2" -> TestShapes.forArchitecture("gemma2").withSlidingWindow(70);
             case "llama" -> new ModelShape(384, t.blockCount(), 6, 2, t.headDim(), t.feedForwardLength(),
                     t.vocabSize(), t.contextLength(), t.ropeBase(), t.normEpsilon(), t.tiedEmbeddings(), null,
                     t.partialRotaryDim(), t.slidingWindow(), t.attnLogitSoftcap(), t.finalLogitSoftcap());
