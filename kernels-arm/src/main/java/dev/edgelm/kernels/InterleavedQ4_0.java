@@ -14,7 +14,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vector products of Q4_0 matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}).
+ * Vector products of Q4_0 matrices in the interleaved layout ({@link Q4_0Units}).
  *
  * <p>A vector's lanes are rows. Per activation code, one vector of 16-bit nibbles (one value of {@link #SL} rows)
  * is multiplied by the broadcast code and added to a 16-bit sum; the low and high nibbles of a block get a sum
@@ -28,9 +28,8 @@ final class InterleavedQ4_0 {
 
     private static final int GROUP = WeightLayout.GROUP_ROWS;
     private static final int BLOCK = 32;
-    private static final int UNIT = WeightLayout.Q4_0_UNIT_BYTES;
-    /** Offset of the nibble bytes in a unit, after the 16 F32 scales. */
-    private static final int NIBBLES = GROUP * 4;
+    private static final int UNIT = Q4_0Units.UNIT_BYTES;
+    private static final int NIBBLES = Q4_0Units.NIBBLES;
     /** Lanes of each of the two float halves of a 16-bit vector. */
     private static final int HALF = SL / 2;
 

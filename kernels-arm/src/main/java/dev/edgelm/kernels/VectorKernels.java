@@ -129,7 +129,7 @@ final class VectorKernels implements Kernels {
 
     // ---- quantized products
 
-    /** Q4_0 matrices of whole 16-row groups are interleaved ({@link InterleavedQ4_0}); the rest run in place. */
+    /** Matrices of whole 16-row groups in a format with an interleaved layout are interleaved; the rest run in place. */
     @Override
     public WeightMatrix prepare(WeightMatrix w, Arena arena) {
         return RowInterleaving.canInterleave(w) ? RowInterleaving.interleave(w, arena) : w;
@@ -142,7 +142,7 @@ final class VectorKernels implements Kernels {
         Objects.checkIndex(column, x.columns());
         if (w.layout() == WeightLayout.INTERLEAVED_16) {
             float[] result = new float[1];
-            InterleavedQ4_0.matvec(w, x, column, result, -row, row, row + 1);
+            InterleavedProducts.matvec(w, x, column, result, -row, row, row + 1);
             return result[0];
         }
         if (hasFusedDot(w.format())) {
@@ -157,7 +157,7 @@ final class VectorKernels implements Kernels {
     public void matvec(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.product(w, x, out, rowStart, rowEnd, 1);
         if (w.layout() == WeightLayout.INTERLEAVED_16) {
-            InterleavedQ4_0.matvec(w, x, 0, out, 0, rowStart, rowEnd);
+            InterleavedProducts.matvec(w, x, 0, out, 0, rowStart, rowEnd);
             return;
         }
         if (hasFusedDot(w.format())) {
@@ -182,7 +182,7 @@ final class VectorKernels implements Kernels {
         }
         if (w.layout() == WeightLayout.INTERLEAVED_16) {
             for (int c = 0; c < x.columns(); c++) {
-                InterleavedQ4_0.matvec(w, x, c, out, c * w.rows(), rowStart, rowEnd);
+                InterleavedProducts.matvec(w, x, c, out, c * w.rows(), rowStart, rowEnd);
             }
             return;
         }

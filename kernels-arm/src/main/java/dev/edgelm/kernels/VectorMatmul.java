@@ -84,7 +84,7 @@ final class VectorMatmul {
         float[] values = x.interleaved(Encoding.of(w.format()));
         int group = w.layout().rowGroup();
         for (int g = rowStart / group; g * group < rowEnd; g++) {
-            InterleavedQ4_0.decodeGroup(w, g, scratch.rows);
+            InterleavedProducts.decodeGroup(w, g, scratch.rows);
             int first = g * group;
             int end = Math.min(first + group, rowEnd);
             for (int r0 = Math.max(first, rowStart); r0 < end; r0 += TILE_ROWS) {

@@ -33,8 +33,7 @@ public record WeightMatrix(BlockFormat format, MemorySegment data, int rows, int
         }
         Objects.requireNonNull(layout, "layout");
         if (!layout.holds(format, rows)) {
-            throw new IllegalArgumentException(layout + " holds Q4_0 matrices of a multiple of "
-                    + WeightLayout.GROUP_ROWS + " rows, not " + format + " with " + rows);
+            throw new IllegalArgumentException(layout + " does not hold " + format + " with " + rows + " rows");
         }
         long bytes = layout == WeightLayout.ROWS ? format.tensorBytes(rows, cols)
                 : layout.weightBytes(format, rows, cols);
