@@ -20,14 +20,19 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Q4_0 matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}) against the same matrices in the
- * GGUF layout: the layout changes where bytes are, never a result beyond float rounding. Surefire runs this class
- * once per vector width.
+ * Matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}), of every format that has one, against
+ * the same matrices in the GGUF layout: the layout changes where bytes are, never a result beyond float rounding.
+ * The Q4_0 cases at the bounds of the integer arithmetic are here too; other formats' are beside their kernels'
+ * tests. Surefire runs this class once per vector width.
  */
 class InterleavedLayoutProperties {
 
@@ -36,13 +41,41 @@ class InterleavedLayoutProperties {
     private static final BlockFormat Q4_0 = BlockFormat.Q4_0;
     private static final int SEEDS = 4;
 
+    /** The formats with an interleaved layout. */
+    static Stream<BlockFormat> interleavedFormats() {
+        return Arrays.stream(BlockFormat.values()).filter(format -> UnitLayout.of(format) != null);
+    }
+
     private static WeightMatrix interleave(WeightMatrix w) {
         return RowInterleaving.interleave(w, Arena.ofAuto());
     }
 
+    /** Random bytes with random finite scales: every row comes back exactly as it was. */
+    @ParameterizedTest
+    @MethodSource("interleavedFormats")
+    void everyRowComesBackByteForByte(BlockFormat format) {
+        for (int s = 0; s < SEEDS; s++) {
+            long seed = seed(7050 + s);
+            SplittableRandom random = new SplittableRandom(seed);
+            int rows = 16 * random.nextInt(1, 5);
+            int cols = format.blockSize() * random.nextInt(1, 6);
+            short scale = (short) (random.nextInt(0x7C00) | (random.nextBoolean() ? 0x8000 : 0));
+            WeightMatrix w = randomBlocks(format, rows, cols, scale, random);
+            WeightMatrix interleaved = interleave(w);
+            assertThat(interleaved.weightBytes()).isEqualTo(RowInterleaving.interleavedBytes(w))
+                    .isEqualTo((long) rows / 16 * (cols / format.blockSize()) * UnitLayout.of(format).unitBytes());
+            MemorySegment row = MemorySegment.ofArray(new byte[(int) w.rowBytes()]);
+            for (int r = 0; r < rows; r++) {
+                RowInterleaving.copyRow(interleaved, r, row);
+                assertThat(row.toArray(ValueLayout.JAVA_BYTE)).as("row %d of %dx%d, %s", r, rows, cols, replay(seed))
+                        .isEqualTo(w.data().asSlice(r * w.rowBytes(), w.rowBytes()).toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+    }
+
     /** Random bytes, and every block's F16 scale drawn from all 65536 bit patterns: NaNs, infinities, subnormals. */
     @Test
-    void everyRowComesBackByteForByte() {
+    void q4_0ScalesOfEveryBitPatternComeBack() {
         for (int s = 0; s < SEEDS; s++) {
             long seed = seed(7100 + s);
             SplittableRandom random = new SplittableRandom(seed);
@@ -71,11 +104,13 @@ class InterleavedLayoutProperties {
         }
     }
 
-    @Test
-    void referenceReadsBothLayoutsAlike() {
+    @ParameterizedTest
+    @MethodSource("interleavedFormats")
+    void referenceReadsBothLayoutsAlike(BlockFormat format) {
         SplittableRandom random = new SplittableRandom(seed(7200));
-        WeightMatrix w = quantizedMatrix(Q4_0, 32, 96, random);
-        QuantizedActivations x = quantize(gaussian(random, 3 * 96), 96);
+        int cols = 3 * format.blockSize();
+        WeightMatrix w = quantizedMatrix(format, 32, cols, random);
+        QuantizedActivations x = quantize(gaussian(random, 3 * cols), cols);
         float[] rows = new float[32 * 3];
         float[] interleaved = new float[32 * 3];
         REFERENCE.matmul(w, x, rows, 0, 32);
@@ -84,14 +119,15 @@ class InterleavedLayoutProperties {
     }
 
     /** Realistic weights: matvec and dot on the interleaved copy agree with the reference on the original. */
-    @Test
-    void matvecMatchesReference() {
+    @ParameterizedTest
+    @MethodSource("interleavedFormats")
+    void matvecMatchesReference(BlockFormat format) {
         for (int s = 0; s < SEEDS; s++) {
             long seed = seed(7300 + s);
             SplittableRandom random = new SplittableRandom(seed);
             int rows = 16 * random.nextInt(1, 5);
-            int cols = 32 * random.nextInt(1, 40);
-            WeightMatrix w = quantizedMatrix(Q4_0, rows, cols, random);
+            int cols = format.blockSize() * random.nextInt(1, 5 * 256 / format.blockSize());
+            WeightMatrix w = quantizedMatrix(format, rows, cols, random);
             QuantizedActivations x = quantize(gaussian(random, cols), cols);
             checkMatvec(w, x, RELATIVE_TOLERANCE, rows + "x" + cols + ", " + replay(seed));
         }
@@ -129,13 +165,19 @@ class InterleavedLayoutProperties {
 
     /** Zero, subnormal, largest and infinite scales. */
     @ParameterizedTest
-    @ValueSource(ints = {0x0000, 0x0001, 0x03FF, 0x7BFF, 0xFBFF, 0x7C00})
-    void extremeScalesMatchReference(int scale) {
+    @MethodSource("formatsAndExtremeScales")
+    void extremeScalesMatchReference(BlockFormat format, int scale) {
         SplittableRandom random = new SplittableRandom(seed(7600 + scale));
-        WeightMatrix w = randomBlocks(Q4_0, 16, 96, (short) scale, random);
-        QuantizedActivations x = quantize(gaussian(random, 96 * 7), 96);
-        checkMatvec(w, x, RELATIVE_TOLERANCE, "scale 0x" + Integer.toHexString(scale));
-        checkMatmul(w, x, RELATIVE_TOLERANCE, "scale 0x" + Integer.toHexString(scale));
+        int cols = 3 * format.blockSize();
+        WeightMatrix w = randomBlocks(format, 16, cols, (short) scale, random);
+        QuantizedActivations x = quantize(gaussian(random, cols * 7), cols);
+        checkMatvec(w, x, RELATIVE_TOLERANCE, format + " scale 0x" + Integer.toHexString(scale));
+        checkMatmul(w, x, RELATIVE_TOLERANCE, format + " scale 0x" + Integer.toHexString(scale));
+    }
+
+    static Stream<Arguments> formatsAndExtremeScales() {
+        return interleavedFormats().flatMap(format -> IntStream.of(0x0000, 0x0001, 0x03FF, 0x7BFF, 0xFBFF, 0x7C00)
+                .mapToObj(scale -> Arguments.of(format, scale)));
     }
 
     /**
@@ -143,13 +185,14 @@ class InterleavedLayoutProperties {
      * decoded values in the same order, so they agree bit for bit; below it, each against the reference.
      */
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 5, 6, 13, 19})
-    void matmulMatchesTheRowLayout(int columns) {
+    @MethodSource("formatsAndColumns")
+    void matmulMatchesTheRowLayout(BlockFormat format, int columns) {
         long seed = seed(7700 + columns);
         SplittableRandom random = new SplittableRandom(seed);
-        WeightMatrix w = quantizedMatrix(Q4_0, 80, 160, random);
-        QuantizedActivations x = quantize(gaussian(random, columns * 160), 160);
-        String context = columns + " columns, " + replay(seed);
+        int cols = 5 * format.blockSize();
+        WeightMatrix w = quantizedMatrix(format, 80, cols, random);
+        QuantizedActivations x = quantize(gaussian(random, columns * cols), cols);
+        String context = format + ", " + columns + " columns, " + replay(seed);
         checkMatmul(w, x, RELATIVE_TOLERANCE, context);
         if (columns >= VectorMatmul.MIN_COLUMNS) {
             float[] rows = new float[80 * columns];
@@ -160,14 +203,20 @@ class InterleavedLayoutProperties {
         }
     }
 
+    static Stream<Arguments> formatsAndColumns() {
+        return interleavedFormats().flatMap(format -> IntStream.of(1, 2, 5, 6, 13, 19)
+                .mapToObj(columns -> Arguments.of(format, columns)));
+    }
+
     /** Row ranges that cut groups and vectors: rows inside get the full product's values, rows outside nothing. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 3, 13})
-    void partialRowRangesWriteOnlyTheirRows(int columns) {
+    @MethodSource("formatsAndColumns")
+    void partialRowRangesWriteOnlyTheirRows(BlockFormat format, int columns) {
         long seed = seed(7800 + columns);
         SplittableRandom random = new SplittableRandom(seed);
-        WeightMatrix w = interleave(quantizedMatrix(Q4_0, 80, 96, random));
-        QuantizedActivations x = quantize(gaussian(random, columns * 96), 96);
+        int cols = 3 * format.blockSize();
+        WeightMatrix w = interleave(quantizedMatrix(format, 80, cols, random));
+        QuantizedActivations x = quantize(gaussian(random, columns * cols), cols);
         float[] whole = new float[80 * columns];
         KERNELS.matmul(w, x, whole, 0, 80);
         int[][] ranges = {{5, 37}, {0, 3}, {17, 18}, {20, 80}, {9, 16}, {40, 75}, {47, 49}};
@@ -182,18 +231,19 @@ class InterleavedLayoutProperties {
             for (int c = 0; c < columns; c++) {
                 for (int r = 0; r < 80; r++) {
                     float expected = r >= range[0] && r < range[1] ? whole[c * 80 + r] : Float.NaN;
-                    assertThat(Float.floatToIntBits(part[c * 80 + r])).as("rows %s, row %d column %d, %s",
-                            Arrays.toString(range), r, c, replay(seed)).isEqualTo(Float.floatToIntBits(expected));
+                    assertThat(Float.floatToIntBits(part[c * 80 + r])).as("%s rows %s, row %d column %d, %s",
+                            format, Arrays.toString(range), r, c, replay(seed)).isEqualTo(Float.floatToIntBits(expected));
                 }
             }
         }
     }
 
     /** The pool splits interleaved matrices on whole groups, and the thread count changes nothing. */
-    @Test
-    void poolResultsDoNotDependOnTheThreadCount() {
+    @ParameterizedTest
+    @MethodSource("interleavedFormats")
+    void poolResultsDoNotDependOnTheThreadCount(BlockFormat format) {
         SplittableRandom random = new SplittableRandom(seed(7900));
-        WeightMatrix w = interleave(quantizedMatrix(Q4_0, 400, 1024, random)); // over the pool's sharing threshold
+        WeightMatrix w = interleave(quantizedMatrix(format, 400, 1024, random)); // over the pool's sharing threshold
         QuantizedActivations x = quantize(gaussian(random, 1024), 1024);
         float[] one = new float[400];
         float[] three = new float[400];
@@ -204,16 +254,18 @@ class InterleavedLayoutProperties {
         assertThat(three).isEqualTo(one);
     }
 
-    @Test
-    void vectorKernelsInterleaveWhatTheyCanAndTheReferenceNothing() {
+    @ParameterizedTest
+    @MethodSource("interleavedFormats")
+    void vectorKernelsInterleaveWhatTheyCanAndTheReferenceNothing(BlockFormat format) {
         SplittableRandom random = new SplittableRandom(seed(8000));
-        WeightMatrix q4 = quantizedMatrix(Q4_0, 32, 64, random);
+        int cols = 2 * format.blockSize();
+        WeightMatrix interleavable = quantizedMatrix(format, 32, cols, random);
         Arena arena = Arena.ofAuto();
-        assertThat(REFERENCE.prepare(q4, arena)).isSameAs(q4);
-        WeightMatrix prepared = KERNELS.prepare(q4, arena);
+        assertThat(REFERENCE.prepare(interleavable, arena)).isSameAs(interleavable);
+        WeightMatrix prepared = KERNELS.prepare(interleavable, arena);
         assertThat(prepared.layout()).isEqualTo(KERNELS.vectorBits() == 0 ? WeightLayout.ROWS
                 : WeightLayout.INTERLEAVED_16);
-        WeightMatrix oddRows = quantizedMatrix(Q4_0, 24, 64, random);
+        WeightMatrix oddRows = quantizedMatrix(format, 24, cols, random);
         WeightMatrix q8 = quantizedMatrix(BlockFormat.Q8_0, 32, 64, random);
         assertThat(KERNELS.prepare(oddRows, arena)).isSameAs(oddRows);
         assertThat(KERNELS.prepare(q8, arena)).isSameAs(q8);
@@ -222,7 +274,7 @@ class InterleavedLayoutProperties {
     }
 
     @Test
-    void interleavedMatricesAreQ4_0OfWholeGroups() {
+    void interleavedMatricesAreOfWholeGroups() {
         MemorySegment bytes = Arena.ofAuto().allocate(40 * 320);
         assertThatThrownBy(() -> new WeightMatrix(BlockFormat.Q8_0, bytes, 16, 32, WeightLayout.INTERLEAVED_16))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_0");
