@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * The tensor element types a GGUF file can name, with the ids and block geometry of ggml's {@code ggml.h} and
  * {@code type_traits} (ids 4, 5, 31 to 33, 37 and 38 were removed upstream and are unknown here), and EdgeLM's
- * interleaved {@link #Q4_0_X16}.
+ * interleaved types ({@link #Q4_0_X16} and its siblings, named after their format with {@code _X16}).
  *
  * <p>{@link #I2_S} is BitNet's ternary format from the microsoft/BitNet fork, which took id 36 (left free upstream
  * after IQ4_NL_4_4 was removed). It is not block-structured: a whole tensor is 2-bit codes followed by one float32
@@ -56,10 +56,13 @@ public enum GgmlType {
     /**
      * EdgeLM's own, not ggml's: Q4_0 with 16 rows interleaved ({@link WeightLayout#INTERLEAVED_16}), 20 bytes per 32
      * values (the layout widens the scales to F32), written by {@code edgelm repack} so that the layout EdgeLM's
-     * vector kernels multiply fastest is mapped in place. Its id is far above ggml's; no other reader knows it, so
-     * they refuse the file rather than misread it.
+     * vector kernels multiply fastest is mapped in place. The interleaved ids are far above ggml's; no other reader
+     * knows them, so they refuse the file rather than misread it.
      */
     Q4_0_X16(1000, "q4_0_x16", 32, 20);
+
+    /** The name suffix of EdgeLM's interleaved types. */
+    private static final String INTERLEAVED_SUFFIX = "_X16";
 
     /** Bytes after I2_S's 2-bit codes: one float32 scale, padded to 32 bytes. */
     private static final long I2_S_TRAILER_BYTES = 32;
@@ -72,7 +75,7 @@ public enum GgmlType {
         for (GgmlType type : values()) {
             BY_ID[type.id] = type;
             // Resolved by name so that formats the kernels add later (I2_S) map without a change here.
-            String name = type == Q4_0_X16 ? BlockFormat.Q4_0.name() : type.name();
+            String name = type.name().replace(INTERLEAVED_SUFFIX, "");
             BLOCK_FORMATS[type.ordinal()] = Arrays.stream(BlockFormat.values())
                     .filter(format -> format.name().equals(name))
                     .findFirst()
@@ -124,7 +127,15 @@ public enum GgmlType {
 
     /** How the kernels find the blocks of a matrix of this type: as ggml stores them, or interleaved. */
     public WeightLayout layout() {
-        return this == Q4_0_X16 ? WeightLayout.INTERLEAVED_16 : WeightLayout.ROWS;
+        return name().endsWith(INTERLEAVED_SUFFIX) ? WeightLayout.INTERLEAVED_16 : WeightLayout.ROWS;
+    }
+
+    /**
+     * The type that stores this type's values interleaved ({@link WeightLayout#INTERLEAVED_16}), or empty if there
+     * is none.
+     */
+    public Optional<GgmlType> interleaved() {
+        return Arrays.stream(values()).filter(type -> type.name().equals(name() + INTERLEAVED_SUFFIX)).findFirst();
     }
 
     /**

@@ -75,10 +75,13 @@ public record ModelWeights(
             WeightMatrix positions = file.findTensor("position_embd.weight").isPresent()
                     ? rowLookup("position_embd.weight", dim, config.contextLength())
                     : null;
-            // llama.cpp's bitnet graph always multiplies by the embedding; elsewhere no head means a tied one.
+            // llama.cpp's bitnet graph always multiplies by the embedding; elsewhere no head means a tied one. An
+            // interleaved head is always the head: edgelm repack's copy of a tied embedding.
             boolean tiedByArchitecture = config.architecture() == Architecture.BITNET
                     || config.architecture() == Architecture.BITNET_B158;
-            Linear output = tiedByArchitecture || file.findTensor("output.weight").isEmpty()
+            boolean ownHead = file.findTensor("output.weight")
+                    .filter(t -> !tiedByArchitecture || t.type().layout() != WeightLayout.ROWS).isPresent();
+            Linear output = !ownHead
                     ? new Linear(layout.apply(embedding), optionalVector("output.bias", config.vocabularySize()), 1f)
                     : linear("output", dim, config.vocabularySize());
             float[] ropeFactors = optionalVector("rope_freqs.weight", config.ropeDims() / 2);

@@ -1,9 +1,14 @@
 package dev.edgelm.gguf;
 
-import org.junit.jupiter.api.Test;
-
+import dev.edgelm.kernels.RowInterleaving;
+import dev.edgelm.kernels.WeightLayout;
+import dev.edgelm.kernels.WeightMatrix;
+import dev.edgelm.kernels.quant.BlockFormat;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -66,7 +71,7 @@ class GgmlTypeTest {
     void blockFormatsResolveByNameWithTheSameGeometry() {
         for (GgmlType type : GgmlType.values()) {
             type.blockFormat().ifPresent(format -> {
-                if (type == GgmlType.Q4_0_X16) {
+                if (type.layout() != WeightLayout.ROWS) {
                     return; // checked below
                 }
                 assertThat(format.name()).isEqualTo(type.name());
@@ -82,13 +87,30 @@ class GgmlTypeTest {
         assertThat(GgmlType.IQ2_XXS.blockFormat()).isEmpty();
     }
 
-    /** EdgeLM's interleaved Q4_0: Q4_0's values, 20 bytes per 32 (F32 scales), and the interleaved layout. */
+    /**
+     * EdgeLM's interleaved types: their format's values in the interleaved layout, each the twin of the ggml type of
+     * the same name without {@code _X16}, and 1/16 of a 16-row unit per block (so GGUF sizes match the layout).
+     */
     @Test
-    void interleavedQ4_0IsQ4_0InAnotherLayout() {
-        assertThat(GgmlType.Q4_0_X16.blockFormat()).contains(dev.edgelm.kernels.quant.BlockFormat.Q4_0);
-        assertThat(GgmlType.Q4_0_X16.layout()).isEqualTo(dev.edgelm.kernels.WeightLayout.INTERLEAVED_16);
-        assertThat(GgmlType.Q4_0.layout()).isEqualTo(dev.edgelm.kernels.WeightLayout.ROWS);
+    void interleavedTypesAreTheirFormatInAnotherLayout() {
+        List<GgmlType> interleaved = Arrays.stream(GgmlType.values())
+                .filter(type -> type.layout() == WeightLayout.INTERLEAVED_16).toList();
+        assertThat(interleaved).contains(GgmlType.Q4_0_X16);
+        for (GgmlType type : interleaved) {
+            GgmlType base = GgmlType.valueOf(type.name().replace("_X16", ""));
+            assertThat(base.layout()).isEqualTo(WeightLayout.ROWS);
+            assertThat(base.interleaved()).contains(type);
+            assertThat(type.interleaved()).isEmpty();
+            assertThat(type.blockFormat()).isEqualTo(base.blockFormat()).isPresent();
+            BlockFormat format = type.blockFormat().orElseThrow();
+            assertThat(type.blockSize()).isEqualTo(format.blockSize());
+            WeightMatrix group = new WeightMatrix(format, MemorySegment.ofArray(new byte[format.blockBytes() * 16]),
+                    16, format.blockSize());
+            assertThat(type.tensorBytes(new long[] {format.blockSize(), 16}))
+                    .as(type.name()).isEqualTo(RowInterleaving.interleavedBytes(group));
+        }
         assertThat(GgmlType.Q4_0_X16.tensorBytes(new long[] {64, 32})).isEqualTo(2 * 32 * 20);
+        assertThat(GgmlType.Q8_0.interleaved()).isEmpty();
     }
 
     private static int[] geometry(GgmlType type) {

@@ -17,6 +17,8 @@ import dev.edgelm.kernels.WeightMatrix;
 import dev.edgelm.model.ContextOptions;
 import dev.edgelm.model.ForwardPass;
 import dev.edgelm.model.Model;
+import dev.edgelm.testbench.fixtures.FixtureTokenizer;
+import dev.edgelm.testbench.fixtures.ShapePreset;
 import dev.edgelm.testbench.fixtures.TinyFixtures;
 import dev.edgelm.testbench.launcher.InProcessEdgeLm.Run;
 import java.io.IOException;
@@ -28,8 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code edgelm repack}: the copy stores the Q4_0 matrices interleaved, a model opened from it maps them in place
- * and computes what the original computes, and files that misuse the interleaved type are refused clearly.
+ * {@code edgelm repack}: the copy stores the matrices interleaved (a tied head as a copy of its own), a model opened
+ * from it maps them in place and computes what the original computes, and files that misuse the interleaved types
+ * are refused clearly.
  */
 class RepackCommandTest {
 
@@ -90,6 +93,32 @@ class RepackCommandTest {
                 ComputePool pool = new ComputePool(1)) {
             assertThat(logits(model, new ScalarKernels(), pool, 4))
                     .containsExactly(logits(reference, new ScalarKernels(), pool, 4));
+        }
+    }
+
+    /**
+     * A head tied to the embedding (a vocabulary of whole 16-row groups here) gets an interleaved copy as
+     * {@code output.weight}: mapped in place, it gives the original's logits bit for bit.
+     */
+    @Test
+    void aTiedHeadGetsAnInterleavedCopyOfItsOwn() throws IOException {
+        Path tied = TinyFixtures.tiny(Files.createDirectories(dir.resolve("tied")), "llama", "pure-Q4_0",
+                ShapePreset.TINY.shape(), FixtureTokenizer.builtin(381), 11);
+        Path copy = dir.resolve("tied.repacked.gguf");
+        Run run = edgelm("repack", "-m", tied.toString(), "-o", copy.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains("tied output head added interleaved as output.weight");
+        try (Model model = Model.open(copy); Model reference = Model.open(tied);
+                ComputePool pool = new ComputePool(2)) {
+            assertThat(reference.gguf().findTensor("output.weight")).isEmpty();
+            assertThat(model.gguf().tensor("output.weight").type()).isEqualTo(GgmlType.Q4_0_X16);
+            WeightMatrix head = model.weights().output().weight();
+            assertThat(head.data().address()).isEqualTo(model.gguf().tensor("output.weight").data().address());
+            assertThat(model.weights().tokenEmbedding().layout()).isEqualTo(WeightLayout.ROWS);
+            for (int batch : new int[] {1, 8}) {
+                assertThat(logits(model, Kernels.get(), pool, batch))
+                        .containsExactly(logits(reference, Kernels.get(), pool, batch));
+            }
         }
     }
 
