@@ -1,7 +1,6 @@
 package dev.edgelm.testbench.peerbench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -44,18 +43,16 @@ record EdgeLmEngine(Path launcher, int vectorBits) implements Engine {
     }
 
     /**
-     * {@code model}'s copy with its Q4_0 matrices stored interleaved ({@code edgelm repack}), written beside it on
-     * first use and reused afterwards.
+     * {@code model}'s copy with its matrices stored interleaved ({@code edgelm repack}), written beside it, again on
+     * every run so that it holds the layouts of the build being measured.
      *
      * @throws EngineException if the launcher fails
      */
     Path repacked(Path model) {
         String name = model.getFileName().toString();
         Path copy = model.resolveSibling(name.substring(0, name.length() - ".gguf".length()) + ".repacked.gguf");
-        if (!Files.isRegularFile(copy)) {
-            MeasuredProcess.run(List.of(launcher.toString(), "repack", "-m", model.toString(), "-o", copy.toString()),
-                    environment(), model, TIMEOUT);
-        }
+        MeasuredProcess.run(List.of(launcher.toString(), "repack", "-m", model.toString(), "-o", copy.toString()),
+                environment(), model, TIMEOUT);
         return copy;
     }
 

@@ -89,8 +89,8 @@ public final class PeerBenchCommand implements Callable<Integer> {
     Path peer;
 
     @Option(names = "--repacked", description = "EdgeLM runs each fixture's repacked copy (edgelm repack, made "
-            + "beside it once): its Q4_0 matrices are mapped in place rather than interleaved in memory at load. "
-            + "llama.cpp runs the original.")
+            + "beside it at the start of the run): its matrices are mapped in place rather than interleaved in "
+            + "memory at load. llama.cpp runs the original.")
     boolean repacked;
 
     @Override

@@ -114,9 +114,14 @@ class PeerBenchCommandTest {
         assertThat(tables).containsPattern("\\| tiny:Q4_0 \\| \\d+\\.\\d\\dx \\| \\d+\\.\\d\\dx \\| \\d+\\.\\d\\dx \\|");
     }
 
-    /** With --repacked, EdgeLM runs the fixture's repacked copy (made once, beside it); llama.cpp the original. */
+    /**
+     * With --repacked, EdgeLM runs the fixture's repacked copy, made beside it on every run (a stale copy from
+     * another build is replaced); llama.cpp runs the original.
+     */
     @Test
     void repackedRunsEdgeLmOnTheRepackedCopy() throws IOException {
+        Files.createDirectories(dir.resolve("cache"));
+        Files.writeString(dir.resolve("cache/tiny-Q4_0.repacked.gguf"), "a copy from another build");
         Run repacked = peerBench("--fixtures", "tiny:Q4_0", "-p", "8", "-n", "2", "-t", "1", "--rounds", "1",
                 "--cache", dir.resolve("cache").toString(), "--peer", LlamaCppPeer.locate().dir().toString(),
                 "--repacked", "--json");
