@@ -16,6 +16,7 @@ final class InterleavedProducts {
             int rowStart, int rowEnd) {
         switch (w.format()) {
             case Q4_0 -> InterleavedQ4_0.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
+            case Q5_0 -> InterleavedQ5_0.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             default -> throw new AssertionError(w.format());
         }
     }
@@ -27,6 +28,7 @@ final class InterleavedProducts {
     static void decodeGroup(WeightMatrix w, int group, float[] out) {
         switch (w.format()) {
             case Q4_0 -> InterleavedQ4_0.decodeGroup(w, group, out);
+            case Q5_0 -> InterleavedQ5_0.decodeGroup(w, group, out);
             default -> throw new AssertionError(w.format());
         }
     }

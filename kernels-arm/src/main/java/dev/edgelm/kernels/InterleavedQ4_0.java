@@ -122,7 +122,7 @@ final class InterleavedQ4_0 {
     }
 
     /** {@code codes} (one value of {@link #SL} rows) times those rows' scales, to {@code out[at ..]}. */
-    private static void storeScaled(ShortVector codes, FloatVector scales0, FloatVector scales1, float[] out,
+    static void storeScaled(ShortVector codes, FloatVector scales0, FloatVector scales1, float[] out,
             int at) {
         ((FloatVector) codes.convert(VectorOperators.S2F, 0)).mul(scales0).intoArray(out, at);
         ((FloatVector) codes.convert(VectorOperators.S2F, 1)).mul(scales1).intoArray(out, at + HALF);

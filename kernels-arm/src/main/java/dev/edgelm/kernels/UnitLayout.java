@@ -13,12 +13,13 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Packing and unpacking run with plain array code: they run at load time, before the JIT has compiled much.
  */
-sealed interface UnitLayout permits Q4_0Units {
+sealed interface UnitLayout permits Q4_0Units, Q5_0Units {
 
     /** The layout of {@code format}, or null if it has no interleaved layout. */
     static UnitLayout of(BlockFormat format) {
         return switch (format) {
             case Q4_0 -> Q4_0Units.INSTANCE;
+            case Q5_0 -> Q5_0Units.INSTANCE;
             default -> null;
         };
     }

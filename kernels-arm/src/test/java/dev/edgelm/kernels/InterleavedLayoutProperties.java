@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}), of every format that has one, against
@@ -134,33 +133,47 @@ class InterleavedLayoutProperties {
     }
 
     /** Unit scales and integer activations, including the extreme codes 127 and -127: every result is exact. */
-    @Test
-    void integerArithmeticIsExact() {
+    @ParameterizedTest
+    @MethodSource("legacyFormats")
+    void integerArithmeticIsExact(BlockFormat format) {
         for (int s = 0; s < SEEDS; s++) {
             long seed = seed(7400 + s);
             SplittableRandom random = new SplittableRandom(seed);
-            WeightMatrix w = randomBlocks(Q4_0, 32, 352, (short) 0x3C00, random);
+            WeightMatrix w = randomBlocks(format, 32, 352, (short) 0x3C00, random);
             QuantizedActivations x = quantize(integerActivations(random, 352 * 7, 127), 352);
-            checkMatvec(w, x, 0, "unit scales, " + replay(seed));
-            checkMatmul(w, x, 0, "unit scales, " + replay(seed));
+            checkMatvec(w, x, 0, format + " unit scales, " + replay(seed));
+            checkMatmul(w, x, 0, format + " unit scales, " + replay(seed));
         }
     }
 
-    /** All-max and all-min nibbles against all-max activations: the 16-bit sums at their bounds. */
+    /**
+     * Every bit after the scale set to one pattern (Q4_0's nibbles; Q5_0's fifth bits and nibbles) against all-max
+     * activations: the 16-bit sums at their bounds.
+     */
     @ParameterizedTest
-    @ValueSource(ints = {0x00, 0xFF, 0x0F, 0xF0, 0x88})
-    void extremeNibblesStayExact(int pattern) {
+    @MethodSource("legacyFormatsAndPatterns")
+    void extremeCodesStayExact(BlockFormat format, int pattern) {
         SplittableRandom random = new SplittableRandom(seed(7500 + pattern));
-        WeightMatrix w = randomBlocks(Q4_0, 16, 64, (short) 0x3C00, random);
+        WeightMatrix w = randomBlocks(format, 16, 64, (short) 0x3C00, random);
         for (long b = 0; b < 16 * 2; b++) {
-            w.data().asSlice(b * 18 + 2, 16).fill((byte) pattern);
+            w.data().asSlice(b * format.blockBytes() + 2, format.blockBytes() - 2).fill((byte) pattern);
         }
         float[] activations = new float[64 * 2];
         Arrays.fill(activations, 0, 64, 127);
         Arrays.fill(activations, 64, 128, -127);
         QuantizedActivations x = quantize(activations, 64);
-        checkMatvec(w, x, 0, "pattern 0x" + Integer.toHexString(pattern));
-        checkMatmul(w, x, 0, "pattern 0x" + Integer.toHexString(pattern));
+        checkMatvec(w, x, 0, format + " pattern 0x" + Integer.toHexString(pattern));
+        checkMatmul(w, x, 0, format + " pattern 0x" + Integer.toHexString(pattern));
+    }
+
+    /** The 32-value formats with one F16 scale first in the block. */
+    static Stream<BlockFormat> legacyFormats() {
+        return Stream.of(Q4_0, BlockFormat.Q5_0);
+    }
+
+    static Stream<Arguments> legacyFormatsAndPatterns() {
+        return legacyFormats().flatMap(format -> IntStream.of(0x00, 0xFF, 0x0F, 0xF0, 0x88, 0x55)
+                .mapToObj(pattern -> Arguments.of(format, pattern)));
     }
 
     /** Zero, subnormal, largest and infinite scales. */

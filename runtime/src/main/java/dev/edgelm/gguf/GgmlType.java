@@ -59,7 +59,9 @@ public enum GgmlType {
      * vector kernels multiply fastest is mapped in place. The interleaved ids are far above ggml's; no other reader
      * knows them, so they refuse the file rather than misread it.
      */
-    Q4_0_X16(1000, "q4_0_x16", 32, 20);
+    Q4_0_X16(1000, "q4_0_x16", 32, 20),
+    /** Q5_0 interleaved, 24 bytes per 32 values: as {@link #Q4_0_X16}, with the fifth bits as 16-bit lanes. */
+    Q5_0_X16(1001, "q5_0_x16", 32, 24);
 
     /** The name suffix of EdgeLM's interleaved types. */
     private static final String INTERLEAVED_SUFFIX = "_X16";

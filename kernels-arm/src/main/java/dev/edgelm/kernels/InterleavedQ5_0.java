@@ -1,0 +1,141 @@
+package dev.edgelm.kernels;
+
+import static dev.edgelm.kernels.VectorKernels.BLOCK_FLOATS;
+import static dev.edgelm.kernels.VectorKernels.BYTES;
+import static dev.edgelm.kernels.VectorKernels.SHORTS;
+import static dev.edgelm.kernels.VectorKernels.SL;
+
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Vector products of Q5_0 matrices in the interleaved layout ({@link Q5_0Units}), as {@link InterleavedQ4_0} does
+ * for Q4_0: a vector's lanes are rows, each activation code is multiplied into 16 rows at once.
+ *
+ * <p>Each value is put together from its nibble and its fifth bit (0 to 31, stored as q + 16) and multiplied by the
+ * broadcast activation code; the 16 is taken out once per block through the activation block sum, in integers. A
+ * product is at most 31 x 127 = 3937, so a 16-bit sum takes 8 of them (31496): each half of a block's nibble bytes
+ * gets a low-nibble and a high-nibble sum, widened to float at the end of the half.
+ */
+final class InterleavedQ5_0 {
+
+    private static final int GROUP = WeightLayout.GROUP_ROWS;
+    private static final int BLOCK = 32;
+    private static final int UNIT = Q5_0Units.UNIT_BYTES;
+    private static final int HIGH_BITS = Q5_0Units.HIGH_BITS;
+    private static final int NIBBLES = Q5_0Units.NIBBLES;
+    /** Nibble bytes whose products one 16-bit sum can take. */
+    private static final int RUN = 8;
+    /** Lanes of each of the two float halves of a 16-bit vector. */
+    private static final int HALF = SL / 2;
+
+    private InterleavedQ5_0() {}
+
+    /**
+     * {@code out[outOffset + r]} = row r of {@code w} dotted with activation column {@code column}, for rows in
+     * [rowStart, rowEnd). Whole vectors of rows are computed; lanes outside the range are dropped.
+     */
+    static void matvec(WeightMatrix w, QuantizedActivations x, int column, float[] out, int outOffset,
+            int rowStart, int rowEnd) {
+        MemorySegment m = w.data();
+        int blocks = w.cols() / BLOCK;
+        int base = column * w.cols();
+        for (int first = rowStart - rowStart % SL; first < rowEnd; first += SL) {
+            rows(m, RowInterleaving.unitOffset(w, first / GROUP, 0), first % GROUP, blocks, x.q8Codes, x.q8Scales,
+                    x.q8Sums, base, out, outOffset + first, Math.max(rowStart - first, 0),
+                    Math.min(rowEnd - first, SL));
+        }
+    }
+
+    /**
+     * The dot products of the {@link #SL} rows from row {@code lane} of the group whose units start at
+     * {@code units}, written to {@code out[at + i]} for lanes i in [from, to).
+     */
+    private static void rows(MemorySegment m, long units, int lane, int blocks, short[] a, float[] as, int[] sums,
+            int base, float[] out, int at, int from, int to) {
+        FloatVector acc0 = FloatVector.zero(BLOCK_FLOATS);
+        FloatVector acc1 = FloatVector.zero(BLOCK_FLOATS);
+        for (int b = 0; b < blocks; b++) {
+            long unit = units + (long) b * UNIT;
+            int ai = base + b * BLOCK;
+            ShortVector lowBits = ShortVector.fromMemorySegment(SHORTS, m, unit + HIGH_BITS + 2L * lane,
+                    LITTLE_ENDIAN);
+            ShortVector highBits = ShortVector.fromMemorySegment(SHORTS, m, unit + HIGH_BITS + 2L * (GROUP + lane),
+                    LITTLE_ENDIAN);
+            // Written out rather than through helpers, as in InterleavedQ4_0: C2 would stop inlining them here.
+            FloatVector sum0 = FloatVector.broadcast(BLOCK_FLOATS, -16f * sums[ai / BLOCK]);
+            FloatVector sum1 = sum0;
+            for (int first = 0; first < BLOCK / 2; first += RUN) {
+                ShortVector low = ShortVector.zero(SHORTS);
+                ShortVector high = ShortVector.zero(SHORTS);
+                for (int p = first; p < first + RUN; p++) {
+                    ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, m,
+                            unit + NIBBLES + GROUP * p + lane, LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                    ShortVector lowValues = q.and((short) 0xF).or(lowBits.lanewise(VectorOperators.LSHR, p)
+                            .and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector highValues = q.lanewise(VectorOperators.LSHR, 4).or(highBits
+                            .lanewise(VectorOperators.LSHR, p).and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                    low = low.add(lowValues.mul(a[ai + p]));
+                    high = high.add(highValues.mul(a[ai + BLOCK / 2 + p]));
+                }
+                sum0 = sum0.add((FloatVector) low.convert(VectorOperators.S2F, 0))
+                        .add((FloatVector) high.convert(VectorOperators.S2F, 0));
+                sum1 = sum1.add((FloatVector) low.convert(VectorOperators.S2F, 1))
+                        .add((FloatVector) high.convert(VectorOperators.S2F, 1));
+            }
+            float scale = as[ai / BLOCK];
+            FloatVector scales0 = FloatVector.fromMemorySegment(BLOCK_FLOATS, m, unit + 4L * lane, LITTLE_ENDIAN);
+            FloatVector scales1 = FloatVector.fromMemorySegment(BLOCK_FLOATS, m, unit + 4L * (lane + HALF),
+                    LITTLE_ENDIAN);
+            acc0 = sum0.fma(scales0.mul(scale), acc0);
+            acc1 = sum1.fma(scales1.mul(scale), acc1);
+        }
+        if (from == 0 && to == SL) {
+            acc0.intoArray(out, at);
+            acc1.intoArray(out, at + HALF);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            out[at + i] = i < HALF ? acc0.lane(i) : acc1.lane(i - HALF);
+        }
+    }
+
+    /**
+     * The rows of group {@code group} as the floats they stand for, value j of the group's row i at
+     * {@code out[16 j + i]}: the form the tiled matrix-matrix product broadcasts from.
+     */
+    static void decodeGroup(WeightMatrix w, int group, float[] out) {
+        MemorySegment m = w.data();
+        int blocks = w.cols() / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            long unit = RowInterleaving.unitOffset(w, group, b);
+            for (int lane = 0; lane < GROUP; lane += SL) {
+                FloatVector scales0 = FloatVector.fromMemorySegment(BLOCK_FLOATS, m, unit + 4L * lane,
+                        LITTLE_ENDIAN);
+                FloatVector scales1 = FloatVector.fromMemorySegment(BLOCK_FLOATS, m, unit + 4L * (lane + HALF),
+                        LITTLE_ENDIAN);
+                ShortVector lowBits = ShortVector.fromMemorySegment(SHORTS, m, unit + HIGH_BITS + 2L * lane,
+                        LITTLE_ENDIAN);
+                ShortVector highBits = ShortVector.fromMemorySegment(SHORTS, m,
+                        unit + HIGH_BITS + 2L * (GROUP + lane), LITTLE_ENDIAN);
+                for (int p = 0; p < BLOCK / 2; p++) {
+                    ShortVector q = VectorKernels.bytesAsUnsignedShorts(m, unit + NIBBLES + GROUP * p + lane);
+                    ShortVector lowValues = q.and((short) 0xF).or(lowBits.lanewise(VectorOperators.LSHR, p)
+                            .and((short) 1).lanewise(VectorOperators.LSHL, 4)).sub((short) 16);
+                    ShortVector highValues = q.lanewise(VectorOperators.LSHR, 4).or(highBits
+                            .lanewise(VectorOperators.LSHR, p).and((short) 1).lanewise(VectorOperators.LSHL, 4))
+                            .sub((short) 16);
+                    int low = GROUP * (b * BLOCK + p) + lane;
+                    InterleavedQ4_0.storeScaled(lowValues, scales0, scales1, out, low);
+                    InterleavedQ4_0.storeScaled(highValues, scales0, scales1, out, low + GROUP * BLOCK / 2);
+                }
+            }
+        }
+    }
+}
