@@ -73,14 +73,18 @@ final class InterleavedQ5_0 {
             for (int first = 0; first < BLOCK / 2; first += RUN) {
                 ShortVector low = ShortVector.zero(SHORTS);
                 ShortVector high = ShortVector.zero(SHORTS);
+                // The run's 8 fifth bits moved to bits 4 to 11, so that one shift and one mask place each at bit 4.
+                ShortVector lowRun = lowBits.lanewise(VectorOperators.LSHR, first).lanewise(VectorOperators.LSHL, 4);
+                ShortVector highRun = highBits.lanewise(VectorOperators.LSHR, first)
+                        .lanewise(VectorOperators.LSHL, 4);
                 for (int p = first; p < first + RUN; p++) {
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, m,
                             unit + NIBBLES + GROUP * p + lane, LITTLE_ENDIAN)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                    ShortVector lowValues = q.and((short) 0xF).or(lowBits.lanewise(VectorOperators.LSHR, p)
-                            .and((short) 1).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector highValues = q.lanewise(VectorOperators.LSHR, 4).or(highBits
-                            .lanewise(VectorOperators.LSHR, p).and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector lowValues = q.and((short) 0xF)
+                            .or(lowRun.lanewise(VectorOperators.LSHR, p - first).and((short) 0x10));
+                    ShortVector highValues = q.lanewise(VectorOperators.LSHR, 4)
+                            .or(highRun.lanewise(VectorOperators.LSHR, p - first).and((short) 0x10));
                     low = low.add(lowValues.mul(a[ai + p]));
                     high = high.add(highValues.mul(a[ai + BLOCK / 2 + p]));
                 }
