@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.edgelm.testbench.peer.LlamaCppPeer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code ./edgelm} launcher as a user runs it: it finds a JDK 25 whatever the environment offers first, passes
@@ -52,6 +55,41 @@ class LauncherTest {
         LlamaCppPeer.ProcessResult result = launch(Map.of("JAVA_HOME", java17.toString()), "--version");
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(new String(result.stdout(), StandardCharsets.UTF_8)).containsPattern("JVM (2[5-9]|[3-9][0-9])");
+    }
+
+    /**
+     * A training run makes an AOT cache that later starts open; one older than the jar, or "none", is not passed,
+     * and a damaged one costs nothing but a warning on stderr.
+     */
+    @Test
+    void anAotCacheFromATrainingRunIsUsedAndAStaleOrDamagedOneIsNot(@TempDir Path dir) throws IOException {
+        Path jar = ROOT.resolve("device-agent/target/edgelm.jar");
+        assumeTrue(Files.isRegularFile(jar), "edgelm.jar is not built");
+        Path cache = dir.resolve("edgelm.aot");
+        LlamaCppPeer.ProcessResult training = launch(Map.of("EDGELM_AOT_CACHE", cache.toString(),
+                "EDGELM_JAVA_OPTS", "-XX:AOTCacheOutput=" + cache), "--version");
+        assertThat(training.exitCode()).as(training.stderr()).isZero();
+        assertThat(cache).isNotEmptyFile();
+
+        String opened = "Opened AOT cache " + cache;
+        assertThat(startWithAotLog(cache.toString()).stderr()).contains(opened).doesNotContain("[error");
+        assertThat(startWithAotLog("none").stderr()).doesNotContain(opened);
+        Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+        assertThat(startWithAotLog(cache.toString()).stderr()).as("a stale cache").doesNotContain(opened);
+
+        Files.writeString(cache, "not a cache");
+        LlamaCppPeer.ProcessResult damaged = launch(Map.of("EDGELM_AOT_CACHE", cache.toString()), "--version");
+        assertThat(damaged.exitCode()).as(damaged.stderr()).isZero();
+        assertThat(new String(damaged.stdout(), StandardCharsets.UTF_8)).startsWith("edgelm ")
+                .doesNotContain("aot");
+    }
+
+    /** {@code edgelm --version} with {@code EDGELM_AOT_CACHE=cache}, the JVM logging its AOT cache to stderr. */
+    private static LlamaCppPeer.ProcessResult startWithAotLog(String cache) {
+        LlamaCppPeer.ProcessResult result = launch(Map.of("EDGELM_AOT_CACHE", cache,
+                "EDGELM_JAVA_OPTS", "-Xlog:aot=info:stderr"), "--version");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        return result;
     }
 
     @Test
