@@ -35,28 +35,12 @@ final class InterleavedQ4_0 {
 
     private InterleavedQ4_0() {}
 
-    /**
-     * {@code out[outOffset + r]} = row r of {@code w} dotted with activation column {@code column}, for rows in
-     * [rowStart, rowEnd). Whole vectors of rows are computed; lanes outside the range are dropped.
-     */
-    static void matvec(WeightMatrix w, QuantizedActivations x, int column, float[] out, int outOffset,
-            int rowStart, int rowEnd) {
-        MemorySegment m = w.data();
-        int blocks = w.cols() / BLOCK;
-        int base = column * w.cols();
-        for (int first = rowStart - rowStart % SL; first < rowEnd; first += SL) {
-            rows(m, RowInterleaving.unitOffset(w, first / GROUP, 0), first % GROUP, blocks, x.q8Codes, x.q8Scales,
-                    x.q8Sums, base, out, outOffset + first, Math.max(rowStart - first, 0),
-                    Math.min(rowEnd - first, SL));
-        }
-    }
-
-    /**
-     * The dot products of the {@link #SL} rows from row {@code lane} of the group whose units start at
-     * {@code units}, written to {@code out[at + i]} for lanes i in [from, to).
-     */
-    private static void rows(MemorySegment m, long units, int lane, int blocks, short[] a, float[] as, int[] sums,
-            int base, float[] out, int at, int from, int to) {
+    /** The dot products of the rows of one vector ({@link InterleavedProducts.GroupRows}). */
+    static void rows(MemorySegment m, long units, int lane, int blocks, QuantizedActivations x, int base,
+            float[] out, int at, int from, int to) {
+        short[] a = x.q8Codes;
+        float[] as = x.q8Scales;
+        int[] sums = x.q8Sums;
         FloatVector acc0 = FloatVector.zero(BLOCK_FLOATS);
         FloatVector acc1 = FloatVector.zero(BLOCK_FLOATS);
         for (int b = 0; b < blocks; b++) {

@@ -1,8 +1,6 @@
 package dev.edgelm.kernels;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * The interleaved unit of {@link dev.edgelm.kernels.quant.BlockFormat#Q5_0}, {@value #UNIT_BYTES} bytes: the 16
@@ -16,17 +14,12 @@ final class Q5_0Units implements UnitLayout {
 
     static final Q5_0Units INSTANCE = new Q5_0Units();
 
-    private static final int GROUP = WeightLayout.GROUP_ROWS;
     /** Offset of the fifth bits in a unit, after the 16 F32 scales. */
     static final int HIGH_BITS = GROUP * 4;
     /** Offset of the nibbles, after two 16-bit lanes of fifth bits per row. */
     static final int NIBBLES = HIGH_BITS + GROUP * 4;
     private static final int NIBBLE_BYTES = 16;
     static final int UNIT_BYTES = NIBBLES + GROUP * NIBBLE_BYTES;
-    private static final ValueLayout.OfShort F16 =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32 =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Q5_0Units() {}
 
@@ -37,35 +30,16 @@ final class Q5_0Units implements UnitLayout {
 
     @Override
     public void pack(byte[] rows, int rowBytes, int block, byte[] units, int unit) {
-        for (int i = 0; i < GROUP; i++) {
-            int at = block + i * rowBytes;
-            short half = (short) (rows[at] & 0xFF | rows[at + 1] << 8);
-            UnitLayout.putInt(units, unit + 4 * i, Float.floatToRawIntBits(Float.float16ToFloat(half)));
-            // qh's four bytes, little-endian: bytes 0-1 are values 0-15, bytes 2-3 values 16-31.
-            int bits = unit + HIGH_BITS + 2 * i;
-            units[bits] = rows[at + 2];
-            units[bits + 1] = rows[at + 3];
-            units[bits + 2 * GROUP] = rows[at + 4];
-            units[bits + 2 * GROUP + 1] = rows[at + 5];
-        }
-        int at = unit + NIBBLES;
-        for (int p = 0; p < NIBBLE_BYTES; p++) {
-            for (int i = 0, from = block + 6 + p; i < GROUP; i++, from += rowBytes) {
-                units[at++] = rows[from];
-            }
-        }
+        UnitLayout.packScales(rows, rowBytes, block, units, unit);
+        // qh is little-endian: its bytes 0-1 are values 0-15, bytes 2-3 values 16-31.
+        UnitLayout.packElements(rows, rowBytes, block + 2, 2, 2, units, unit + HIGH_BITS);
+        UnitLayout.packElements(rows, rowBytes, block + 6, NIBBLE_BYTES, 1, units, unit + NIBBLES);
     }
 
     @Override
     public void unpack(MemorySegment data, long unit, int lane, MemorySegment target, long block) {
-        target.set(F16, block, Float.floatToFloat16(data.get(F32, unit + 4L * lane)));
-        for (int k = 0; k < 4; k++) {
-            long bits = unit + HIGH_BITS + 2L * lane + (k / 2) * 2L * GROUP + k % 2;
-            target.set(ValueLayout.JAVA_BYTE, block + 2 + k, data.get(ValueLayout.JAVA_BYTE, bits));
-        }
-        for (int p = 0; p < NIBBLE_BYTES; p++) {
-            target.set(ValueLayout.JAVA_BYTE, block + 6 + p,
-                    data.get(ValueLayout.JAVA_BYTE, unit + NIBBLES + (long) GROUP * p + lane));
-        }
+        UnitLayout.unpackScale(data, unit, lane, target, block);
+        UnitLayout.unpackElements(data, unit + HIGH_BITS, lane, 2, 2, target, block + 2);
+        UnitLayout.unpackElements(data, unit + NIBBLES, lane, NIBBLE_BYTES, 1, target, block + 6);
     }
 }

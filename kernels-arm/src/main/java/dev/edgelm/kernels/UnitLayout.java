@@ -2,6 +2,8 @@ package dev.edgelm.kernels;
 
 import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * How one block format is stored in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}).
@@ -14,6 +16,11 @@ import java.lang.foreign.MemorySegment;
  * <p>Packing and unpacking run with plain array code: they run at load time, before the JIT has compiled much.
  */
 sealed interface UnitLayout permits Q4_0Units, Q5_0Units {
+
+    /** Rows per group. */
+    int GROUP = WeightLayout.GROUP_ROWS;
+    ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The layout of {@code format}, or null if it has no interleaved layout. */
     static UnitLayout of(BlockFormat format) {
@@ -40,10 +47,46 @@ sealed interface UnitLayout permits Q4_0Units, Q5_0Units {
      */
     void unpack(MemorySegment data, long unit, int lane, MemorySegment target, long block);
 
-    /** Stores {@code value} little-endian at {@code bytes[at ..]}. */
-    static void putInt(byte[] bytes, int at, int value) {
-        for (int k = 0; k < 4; k++) {
-            bytes[at + k] = (byte) (value >>> 8 * k);
+    /**
+     * Packs the F16 at byte {@code field} of each of a group's 16 rows (row i at {@code rows[i * rowBytes]}) as 16
+     * F32 values, in row order, at {@code units[at ..]}: exactly the same values, which the vector kernels can load
+     * without a half-float conversion the Vector API does not have.
+     */
+    static void packScales(byte[] rows, int rowBytes, int field, byte[] units, int at) {
+        for (int i = 0, from = field; i < GROUP; i++, from += rowBytes) {
+            short half = (short) (rows[from] & 0xFF | rows[from + 1] << 8);
+            int bits = Float.floatToRawIntBits(Float.float16ToFloat(half));
+            for (int k = 0; k < 4; k++) {
+                units[at + 4 * i + k] = (byte) (bits >>> 8 * k);
+            }
+        }
+    }
+
+    /** Writes row {@code lane}'s scale of those {@link #packScales} wrote at {@code at} back as an F16 at {@code field}. */
+    static void unpackScale(MemorySegment data, long at, int lane, MemorySegment target, long field) {
+        target.set(F16, field, Float.floatToFloat16(data.get(F32, at + 4L * lane)));
+    }
+
+    /**
+     * Interleaves {@code count} elements of {@code width} bytes from byte {@code field} of each of a group's 16 rows:
+     * element p of row i goes to {@code units[at + width * (16 p + i)]}, so that one load holds element p of 16 rows.
+     */
+    static void packElements(byte[] rows, int rowBytes, int field, int count, int width, byte[] units, int at) {
+        // Written in order, read across the rows (which sit in the cache).
+        int to = at;
+        for (int p = 0; p < count; p++) {
+            for (int i = 0, from = field + width * p; i < GROUP; i++, from += rowBytes) {
+                System.arraycopy(rows, from, units, to, width);
+                to += width;
+            }
+        }
+    }
+
+    /** Writes row {@code lane}'s elements of those {@link #packElements} wrote at {@code at} back to {@code field}. */
+    static void unpackElements(MemorySegment data, long at, int lane, int count, int width, MemorySegment target,
+            long field) {
+        for (int p = 0; p < count; p++) {
+            MemorySegment.copy(data, at + (long) width * (GROUP * p + lane), target, field + (long) width * p, width);
         }
     }
 }
