@@ -34,11 +34,17 @@ final class InterleavedProducts {
      */
     static void matvec(WeightMatrix w, QuantizedActivations x, int column, float[] out, int outOffset,
             int rowStart, int rowEnd) {
-        GroupRows kernel = switch (w.format()) {
-            case Q4_0 -> InterleavedQ4_0::rows;
-            case Q5_0 -> InterleavedQ5_0::rows;
+        switch (w.format()) {
+            case Q4_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ4_0::rows);
+            case Q5_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ5_0::rows);
+            case TQ2_0 -> InterleavedTq2.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             default -> throw new AssertionError(w.format());
-        };
+        }
+    }
+
+    /** {@link #matvec} through {@code kernel}, a vector of {@link VectorKernels#SL} rows at a time. */
+    private static void matvec(WeightMatrix w, QuantizedActivations x, int column, float[] out, int outOffset,
+            int rowStart, int rowEnd, GroupRows kernel) {
         MemorySegment m = w.data();
         int blocks = w.cols() / w.format().blockSize();
         int base = column * w.cols();
@@ -56,6 +62,7 @@ final class InterleavedProducts {
         switch (w.format()) {
             case Q4_0 -> InterleavedQ4_0.decodeGroup(w, group, out);
             case Q5_0 -> InterleavedQ5_0.decodeGroup(w, group, out);
+            case TQ2_0 -> InterleavedTq2.decodeGroup(w, group, out);
             default -> throw new AssertionError(w.format());
         }
     }

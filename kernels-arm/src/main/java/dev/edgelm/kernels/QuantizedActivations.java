@@ -2,6 +2,7 @@ package dev.edgelm.kernels;
 
 import dev.edgelm.kernels.quant.ActivationQuantizer;
 import dev.edgelm.kernels.quant.BlockFormat;
+import java.lang.foreign.MemorySegment;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
@@ -66,6 +67,11 @@ public final class QuantizedActivations {
     final int[] qkSums16;
     final int[] qkSums256;
     /**
+     * {@link #qkCodes} seen as memory (the same array, no copy), for kernels that read two adjacent codes as one
+     * 32-bit value to broadcast; made once here, as a view made per product would be allocated per product.
+     */
+    final MemorySegment qkCodeMemory;
+    /**
      * For the vector matrix-matrix product, per encoding, the values each column's dot products effectively see
      * (the floats themselves, or code times block scale), columns interleaved: value k of column c at
      * {@code [k * interleavedStride() + c]}. Null unless vector kernels run and the capacity reaches
@@ -90,6 +96,7 @@ public final class QuantizedActivations {
         this.qkScales = qk ? new float[total / QK_BLOCK] : null;
         this.qkSums16 = qk ? new int[total / QK_SUM_GROUP] : null;
         this.qkSums256 = qk ? new int[total / QK_BLOCK] : null;
+        this.qkCodeMemory = qk ? MemorySegment.ofArray(qkCodes) : null;
         boolean interleave = VECTOR && capacity >= VectorMatmul.MIN_COLUMNS;
         int padded = Math.multiplyExact(length, roundToLanes(capacity));
         this.interleavedFloats = interleave && encodings.contains(Encoding.FLOAT) ? new float[padded] : null;

@@ -26,12 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}), of every format that has one, against
  * the same matrices in the GGUF layout: the layout changes where bytes are, never a result beyond float rounding.
- * The Q4_0 cases at the bounds of the integer arithmetic are here too; other formats' are beside their kernels'
- * tests. Surefire runs this class once per vector width.
+ * The Q4_0, Q5_0 and TQ2_0 cases at the bounds of the integer arithmetic are here too. Surefire runs this class
+ * once per vector width.
  */
 class InterleavedLayoutProperties {
 
@@ -134,13 +135,14 @@ class InterleavedLayoutProperties {
 
     /** Unit scales and integer activations, including the extreme codes 127 and -127: every result is exact. */
     @ParameterizedTest
-    @MethodSource("legacyFormats")
+    @MethodSource("interleavedFormats")
     void integerArithmeticIsExact(BlockFormat format) {
+        int cols = 11 * format.blockSize();
         for (int s = 0; s < SEEDS; s++) {
             long seed = seed(7400 + s);
             SplittableRandom random = new SplittableRandom(seed);
-            WeightMatrix w = randomBlocks(format, 32, 352, (short) 0x3C00, random);
-            QuantizedActivations x = quantize(integerActivations(random, 352 * 7, 127), 352);
+            WeightMatrix w = randomBlocks(format, 48, cols, (short) 0x3C00, random);
+            QuantizedActivations x = quantize(integerActivations(random, cols * 7, 127), cols);
             checkMatvec(w, x, 0, format + " unit scales, " + replay(seed));
             checkMatmul(w, x, 0, format + " unit scales, " + replay(seed));
         }
@@ -164,6 +166,29 @@ class InterleavedLayoutProperties {
         QuantizedActivations x = quantize(activations, 64);
         checkMatvec(w, x, 0, format + " pattern 0x" + Integer.toHexString(pattern));
         checkMatmul(w, x, 0, format + " pattern 0x" + Integer.toHexString(pattern));
+    }
+
+    /**
+     * TQ2_0 codes all 0, 1, 2 or 3 (3, which no quantizer writes, reads as 2: the largest product), and mixed,
+     * against activations all 127 and all -127 (columns alternate; six of them reach the tiled product): the 16-bit
+     * sums at their bounds, exact with unit scales. 48 rows, so that a product of two vectors of rows has a last
+     * vector past the end at every width.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0x00, 0x55, 0xAA, 0xFF, 0x1B, 0xE4})
+    void extremeTernaryCodesStayExact(int pattern) {
+        SplittableRandom random = new SplittableRandom(seed(7550 + pattern));
+        WeightMatrix w = randomBlocks(BlockFormat.TQ2_0, 48, 512, (short) 0x3C00, random);
+        for (long b = 0; b < 48 * 2; b++) {
+            w.data().asSlice(b * 66, 64).fill((byte) pattern);
+        }
+        float[] activations = new float[512 * 6];
+        for (int c = 0; c < 6; c++) {
+            Arrays.fill(activations, 512 * c, 512 * (c + 1), c % 2 == 0 ? 127 : -127);
+        }
+        QuantizedActivations x = quantize(activations, 512);
+        checkMatvec(w, x, 0, "TQ2_0 pattern 0x" + Integer.toHexString(pattern));
+        checkMatmul(w, x, 0, "TQ2_0 pattern 0x" + Integer.toHexString(pattern));
     }
 
     /** The 32-value formats with one F16 scale first in the block. */
