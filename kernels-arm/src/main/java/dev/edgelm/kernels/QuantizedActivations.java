@@ -68,7 +68,8 @@ public final class QuantizedActivations {
     final int[] qkSums256;
     /**
      * {@link #qkCodes} seen as memory (the same array, no copy), for kernels that read two adjacent codes as one
-     * 32-bit value to broadcast; made once here, as a view made per product would be allocated per product.
+     * 32-bit value to broadcast ({@link InterleavedTq2}, {@link InterleavedQ6K}); made once here, as a view made per
+     * product would be allocated per product.
      */
     final MemorySegment qkCodeMemory;
     /**

@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  *
  * <p>Packing and unpacking run with plain array code: they run at load time, before the JIT has compiled much.
  */
-sealed interface UnitLayout permits Q4_0Units, Q5_0Units, Tq2Units {
+sealed interface UnitLayout permits Q4_0Units, Q5_0Units, Q6KUnits, Tq2Units {
 
     /** Rows per group. */
     int GROUP = WeightLayout.GROUP_ROWS;
@@ -27,6 +27,7 @@ sealed interface UnitLayout permits Q4_0Units, Q5_0Units, Tq2Units {
         return switch (format) {
             case Q4_0 -> Q4_0Units.INSTANCE;
             case Q5_0 -> Q5_0Units.INSTANCE;
+            case Q6_K -> Q6KUnits.INSTANCE;
             case TQ2_0 -> Tq2Units.INSTANCE;
             default -> null;
         };

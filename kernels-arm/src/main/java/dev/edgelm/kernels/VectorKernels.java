@@ -28,19 +28,21 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code pmaddwd}/{@code sdot}), converted to float once per block and multiply-added with the block's scale.
  * Bounds, with activation codes in [-127, 127]: an int8 product is at most 16256 (so two of them fit a lane), a
  * 4-bit one 1905, a 2-bit one 381. A 32-value block's 16 nibble bytes fill at most 256 bits of shorts, so
- * the integer pipeline is at most 256 bits wide; float operations use the full width. The one exception is
- * interleaved TQ2_0 ({@link InterleavedTq2}), whose 64 code bytes per row and block fill any width.
+ * the integer pipeline is at most 256 bits wide; float operations use the full width.
  *
- * <p>Q8_0, Q4_0, TQ1_0, TQ2_0, I2_S and Q4_K have fused matrix-vector loops that read the blocks directly, and
- * F32 and BF16 rows are widened and dotted in place. The other formats, and matrix-matrix products of fewer than
+ * <p>Matrices that {@link #prepare} interleaved (Q4_0, Q5_0, Q6_K and TQ2_0, in whole 16-row groups,
+ * {@link WeightLayout#INTERLEAVED_16}) run their format's interleaved kernels ({@link InterleavedProducts}), 16
+ * rows at a time; those of Q6_K and TQ2_0 ({@link InterleavedQ6K}, {@link InterleavedTq2}) fill vectors of any
+ * width with whole rows, so their integer loops run at the full width. In the GGUF layout, Q8_0, Q4_0, TQ1_0,
+ * TQ2_0, I2_S and Q4_K have fused matrix-vector loops that read the blocks directly, and F32 and BF16 rows are
+ * widened and dotted in place. The other formats, and matrix-matrix products of fewer than
  * {@link VectorMatmul#MIN_COLUMNS} columns, first decode a weight row into this thread's {@link DecodedRow}
  * ({@link VectorDecoders}: signed 16-bit codes with per-group scales, or floats), then run one dot per activation
- * column, so each row's bytes are read and decoded once for all columns. (A fused Q6_K loop measured half the
- * speed of decode-then-dot here: its per-16 scales cost a 32-bit multiply or a float multiply-add per vector
- * either way.) Larger matrix-matrix products are float products on decoded rows, tiled in registers
- * ({@link VectorMatmul}). Matrices that {@link #prepare} interleaved (Q4_0, Q5_0 and TQ2_0, in
- * {@link WeightLayout#INTERLEAVED_16}) run their format's interleaved kernels instead ({@link InterleavedProducts}).
- * Matrix products allocate nothing (a single dot on an interleaved matrix allocates its one-float result).
+ * column, so each row's bytes are read and decoded once for all columns. (A fused row-by-row Q6_K loop measured
+ * half the speed of decode-then-dot here: its per-16 scales cost a 32-bit multiply or a float multiply-add per
+ * vector either way. Interleaved, one scale multiply serves a sub-block of 16 rows.) Larger matrix-matrix products
+ * are float products on decoded rows, tiled in registers ({@link VectorMatmul}). Matrix products allocate nothing
+ * (a single dot on an interleaved matrix allocates its one-float result).
  */
 final class VectorKernels implements Kernels {
 

@@ -63,7 +63,9 @@ public enum GgmlType {
     /** Q5_0 interleaved, 24 bytes per 32 values: as {@link #Q4_0_X16}, with the fifth bits as 16-bit lanes. */
     Q5_0_X16(1001, "q5_0_x16", 32, 24),
     /** TQ2_0 interleaved, 68 bytes per 256 values: TQ2_0's code bytes in pairs across 16 rows, F32 scales. */
-    TQ2_0_X16(1002, "tq2_0_x16", 256, 68);
+    TQ2_0_X16(1002, "tq2_0_x16", 256, 68),
+    /** Q6_K interleaved, 212 bytes per 256 values: F32 scales, int8 sub-block scales, 6-bit codes in 16-bit words. */
+    Q6_K_X16(1003, "q6_K_x16", 256, 212);
 
     /** The name suffix of EdgeLM's interleaved types. */
     private static final String INTERLEAVED_SUFFIX = "_X16";
