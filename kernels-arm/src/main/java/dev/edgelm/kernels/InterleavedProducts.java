@@ -36,6 +36,7 @@ final class InterleavedProducts {
             int rowStart, int rowEnd) {
         switch (w.format()) {
             case Q4_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ4_0::rows);
+            case Q4_K -> InterleavedQ4K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             case Q5_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ5_0::rows);
             case Q6_K -> InterleavedQ6K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             case TQ2_0 -> InterleavedTq2.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
@@ -62,6 +63,7 @@ final class InterleavedProducts {
     static void decodeGroup(WeightMatrix w, int group, float[] out) {
         switch (w.format()) {
             case Q4_0 -> InterleavedQ4_0.decodeGroup(w, group, out);
+            case Q4_K -> InterleavedQ4K.decodeGroup(w, group, out);
             case Q5_0 -> InterleavedQ5_0.decodeGroup(w, group, out);
             case Q6_K -> InterleavedQ6K.decodeGroup(w, group, out);
             case TQ2_0 -> InterleavedTq2.decodeGroup(w, group, out);

@@ -15,17 +15,19 @@ import java.nio.ByteOrder;
  *
  * <p>Packing and unpacking run with plain array code: they run at load time, before the JIT has compiled much.
  */
-sealed interface UnitLayout permits Q4_0Units, Q5_0Units, Q6KUnits, Tq2Units {
+sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq2Units {
 
     /** Rows per group. */
     int GROUP = WeightLayout.GROUP_ROWS;
     ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The layout of {@code format}, or null if it has no interleaved layout. */
     static UnitLayout of(BlockFormat format) {
         return switch (format) {
             case Q4_0 -> Q4_0Units.INSTANCE;
+            case Q4_K -> Q4KUnits.INSTANCE;
             case Q5_0 -> Q5_0Units.INSTANCE;
             case Q6_K -> Q6KUnits.INSTANCE;
             case TQ2_0 -> Tq2Units.INSTANCE;

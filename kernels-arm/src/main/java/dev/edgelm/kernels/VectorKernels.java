@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
  * 4-bit one 1905, a 2-bit one 381. A 32-value block's 16 nibble bytes fill at most 256 bits of shorts, so
  * the integer pipeline is at most 256 bits wide; float operations use the full width.
  *
- * <p>Matrices that {@link #prepare} interleaved (Q4_0, Q5_0, Q6_K and TQ2_0, in whole 16-row groups,
+ * <p>Matrices that {@link #prepare} interleaved (Q4_0, Q4_K, Q5_0, Q6_K and TQ2_0, in whole 16-row groups,
  * {@link WeightLayout#INTERLEAVED_16}) run their format's interleaved kernels ({@link InterleavedProducts}), 16
  * rows at a time; those of Q6_K and TQ2_0 ({@link InterleavedQ6K}, {@link InterleavedTq2}) fill vectors of any
  * width with whole rows, so their integer loops run at the full width. In the GGUF layout, Q8_0, Q4_0, TQ1_0,

@@ -15,7 +15,7 @@ public enum WeightLayout {
      * {@value #GROUP_ROWS} rows interleaved, made from {@link #ROWS} by {@link RowInterleaving} so that one vector
      * holds one value of 16 rows: a matrix-vector product then multiplies each activation code into 16 rows at once
      * and needs no horizontal sums. Rows 16g to 16g + 15 are stored block column by block column, in units that
-     * each format's {@link UnitLayout} describes. Formats with such a layout: Q4_0, Q5_0, Q6_K, TQ2_0.
+     * each format's {@link UnitLayout} describes. Formats with such a layout: Q4_0, Q4_K, Q5_0, Q6_K, TQ2_0.
      */
     INTERLEAVED_16;
 

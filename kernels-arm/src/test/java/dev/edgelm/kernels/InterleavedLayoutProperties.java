@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}), of every format that has one, against
  * the same matrices in the GGUF layout: the layout changes where bytes are, never a result beyond float rounding.
  * The Q4_0, Q5_0 and TQ2_0 cases at the bounds of the integer arithmetic are here too, Q6_K's in
- * {@link InterleavedQ6KProperties}. Surefire runs this class once per vector width.
+ * {@link InterleavedQ6KProperties} and Q4_K's in {@link InterleavedQ4KProperties}. Surefire runs this class once
+ * per vector width.
  */
 class InterleavedLayoutProperties {
 
@@ -241,11 +242,7 @@ class InterleavedLayoutProperties {
         String context = format + ", " + columns + " columns, " + replay(seed);
         checkMatmul(w, x, RELATIVE_TOLERANCE, context);
         if (columns >= VectorMatmul.MIN_COLUMNS) {
-            float[] rows = new float[80 * columns];
-            float[] interleaved = new float[80 * columns];
-            KERNELS.matmul(w, x, rows, 0, 80);
-            KERNELS.matmul(interleave(w), x, interleaved, 0, 80);
-            assertThat(interleaved).as(context).isEqualTo(rows);
+            checkMatmulMatchesRows(w, x, context);
         }
     }
 
@@ -355,6 +352,15 @@ class InterleavedLayoutProperties {
                 }
             }
         }
+    }
+
+    /** The kernels' matrix-matrix product on the interleaved copy of {@code w} equals theirs on {@code w} exactly. */
+    static void checkMatmulMatchesRows(WeightMatrix w, QuantizedActivations x, String context) {
+        float[] rows = new float[w.rows() * x.columns()];
+        float[] interleaved = new float[w.rows() * x.columns()];
+        KERNELS.matmul(w, x, rows, 0, w.rows());
+        KERNELS.matmul(interleave(w), x, interleaved, 0, w.rows());
+        assertThat(interleaved).as(context).isEqualTo(rows);
     }
 
     /** The kernels' matrix-matrix product on the interleaved copy of {@code w} against the reference on {@code w}. */
