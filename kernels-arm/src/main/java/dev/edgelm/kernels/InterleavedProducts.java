@@ -37,7 +37,7 @@ final class InterleavedProducts {
         switch (w.format()) {
             case Q4_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ4_0::rows);
             case Q5_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ5_0::rows);
-            case TQ2_0 -> InterleavedTq2.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
+            case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             default -> throw new AssertionError(w.format());
         }
     }
@@ -62,7 +62,7 @@ final class InterleavedProducts {
         switch (w.format()) {
             case Q4_0 -> InterleavedQ4_0.decodeGroup(w, group, out);
             case Q5_0 -> InterleavedQ5_0.decodeGroup(w, group, out);
-            case TQ2_0 -> InterleavedTq2.decodeGroup(w, group, out);
+            case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.decodeGroup(w, group, out);
             default -> throw new AssertionError(w.format());
         }
     }

@@ -29,7 +29,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Bounds, with activation codes in [-127, 127]: an int8 product is at most 16256 (so two of them fit a lane), a
  * 4-bit one 1905, a 2-bit one 381. A 32-value block's 16 nibble bytes fill at most 256 bits of shorts, so
  * the integer pipeline is at most 256 bits wide; float operations use the full width. The one exception is
- * interleaved TQ2_0 ({@link InterleavedTq2}), whose 64 code bytes per row and block fill any width.
+ * the interleaved ternary formats ({@link InterleavedTq2}), whose code bytes, two per row and chunk, fill any
+ * width.
  *
  * <p>Q8_0, Q4_0, TQ1_0, TQ2_0, I2_S and Q4_K have fused matrix-vector loops that read the blocks directly, and
  * F32 and BF16 rows are widened and dotted in place. The other formats, and matrix-matrix products of fewer than
@@ -38,8 +39,9 @@ import jdk.incubator.vector.VectorSpecies;
  * column, so each row's bytes are read and decoded once for all columns. (A fused Q6_K loop measured half the
  * speed of decode-then-dot here: its per-16 scales cost a 32-bit multiply or a float multiply-add per vector
  * either way.) Larger matrix-matrix products are float products on decoded rows, tiled in registers
- * ({@link VectorMatmul}). Matrices that {@link #prepare} interleaved (Q4_0, Q5_0 and TQ2_0, in
- * {@link WeightLayout#INTERLEAVED_16}) run their format's interleaved kernels instead ({@link InterleavedProducts}).
+ * ({@link VectorMatmul}). Matrices that {@link #prepare} interleaved (Q4_0, Q5_0, TQ1_0, TQ2_0 and I2_S, in
+ * {@link WeightLayout#INTERLEAVED_16}; TQ1_0 repacked into TQ2_0's units, {@link Tq1Units}) run their format's
+ * interleaved kernels instead ({@link InterleavedProducts}).
  * Matrix products allocate nothing (a single dot on an interleaved matrix allocates its one-float result).
  */
 final class VectorKernels implements Kernels {
