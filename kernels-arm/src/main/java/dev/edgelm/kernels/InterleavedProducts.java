@@ -39,7 +39,7 @@ final class InterleavedProducts {
             case Q4_K -> InterleavedQ4K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             case Q5_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ5_0::rows);
             case Q6_K -> InterleavedQ6K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
-            case TQ2_0 -> InterleavedTq2.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
+            case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             default -> throw new AssertionError(w.format());
         }
     }
@@ -66,7 +66,7 @@ final class InterleavedProducts {
             case Q4_K -> InterleavedQ4K.decodeGroup(w, group, out);
             case Q5_0 -> InterleavedQ5_0.decodeGroup(w, group, out);
             case Q6_K -> InterleavedQ6K.decodeGroup(w, group, out);
-            case TQ2_0 -> InterleavedTq2.decodeGroup(w, group, out);
+            case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.decodeGroup(w, group, out);
             default -> throw new AssertionError(w.format());
         }
     }

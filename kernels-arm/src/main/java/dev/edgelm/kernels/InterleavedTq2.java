@@ -2,6 +2,7 @@ package dev.edgelm.kernels;
 
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
+import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
@@ -13,14 +14,27 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector products of TQ2_0 matrices in the interleaved layout ({@link Tq2Units}).
+ * Vector products of the interleaved ternary formats: TQ2_0 and TQ1_0 in {@link Tq2Units} (TQ1_0 is repacked into
+ * them, {@link Tq1Units}), with Q8_K activations, and I2_S in {@link I2sUnits}, with Q8_0 activations.
  *
- * <p>A chunk of the unit, loaded and widened, holds two code bytes of {@link #ROWS} rows, a row's two bytes in
+ * <p>A chunk of a unit, loaded and widened, holds two code bytes of {@link #ROWS} rows, a row's two bytes in
  * adjacent 16-bit lanes; each of a byte's four 2-bit fields is multiplied, as stored (c = t + 1 in [0, 3]), by a
- * broadcast pair of activation codes (the two values the row's two bytes hold in that field) and added to a 16-bit
- * sum. The 1 is taken out once per block through the activation block sum, in integers. Once per block, each row's
- * pair of lanes is added into one 32-bit lane, converted to float (exact: far below 2^24) and multiply-added with
- * the rows' scales times the activation scale. No lane ever needs a horizontal sum.
+ * broadcast pair of activation codes (the two values the row's two bytes hold in that field) and added to that
+ * field's 16-bit sum. The 1 is taken out through the activation block sums, in integers. Each row's pair of lanes
+ * is then added into one 32-bit lane, converted to float (exact: far below 2^24) and multiply-added with the
+ * scales. No lane ever needs a horizontal sum.
+ *
+ * <p>The two unit kinds differ in three places, each decided by a test that does not change within a product:
+ * <ul>
+ *   <li>TQ2_0 units cover 256 values (32 chunks: two halves of 128), I2_S units 128 (16 chunks).
+ *   <li>Within a half, field n holds values 32n + 2k + e of chunk k (TQ2_0) or 32(3 - n) + 2k + e (I2_S).
+ *   <li>TQ2_0's four field sums make one integer per block, scaled by the rows' F32 scales from the unit times the
+ *       Q8_K scale; each I2_S field is one Q8_0 block, scaled by its own activation scale, and the tensor scale
+ *       multiplies the result once.
+ * </ul>
+ * Every code c is read as c - 1: TQ2_0's code 3, which no quantizer writes, as 2, as in llama.cpp; I2_S's code 3
+ * means 0, but I2_S matrices holding it are not interleaved ({@link I2sUnits#canPack}): clearing it here took
+ * three more operations per chunk and vector and measured a fifth slower.
  *
  * <p>Unlike the other integer kernels, whose 16 nibble bytes per block fill at most 256 bits of shorts, this one
  * runs at the configured width, up to 512 bits: a block's 64 code bytes per row fill any width, and the loop is
@@ -39,11 +53,13 @@ final class InterleavedTq2 {
     /** Rows per vector: two 16-bit lanes each. */
     private static final int ROWS = SHORTS.length() / 2;
     private static final int GROUP = WeightLayout.GROUP_ROWS;
-    private static final int BLOCK = 256;
-    private static final int UNIT = Tq2Units.UNIT_BYTES;
-    private static final int CODES = Tq2Units.CODES;
+    /** Values per half of a TQ2_0 unit, and per I2_S unit. */
+    private static final int HALF = 128;
+    /** Values per Q8_0 activation block: one field of an I2_S byte. */
+    private static final int Q8_BLOCK = QuantizedActivations.Q8_BLOCK;
     private static final int CHUNK = Tq2Units.CHUNK;
-    private static final int CHUNKS = Tq2Units.CODE_BYTES / 2;
+    /** Chunks per half: two code bytes of each row per chunk. */
+    private static final int HALF_CHUNKS = 16;
     /** The 2-bit field mask and the code offset, hoisted: a scalar operand is broadcast again at every use. */
     private static final ShortVector THREES = ShortVector.broadcast(SHORTS, (short) 3);
     private static final ShortVector ONES = ShortVector.broadcast(SHORTS, (short) 1);
@@ -56,21 +72,25 @@ final class InterleavedTq2 {
     private InterleavedTq2() {}
 
     /**
-     * {@code out[outOffset + r]} = row r of {@code w} dotted with activation column {@code column}, for rows in
-     * [rowStart, rowEnd). Whole vectors of rows are computed, two at a time; lanes outside the range are dropped.
+     * {@code out[outOffset + r]} = row r of {@code w} (TQ1_0, TQ2_0 or I2_S) dotted with activation column
+     * {@code column}, for rows in [rowStart, rowEnd). Whole vectors of rows are computed, two at a time; lanes
+     * outside the range are dropped.
      */
     static void matvec(WeightMatrix w, QuantizedActivations x, int column, float[] out, int outOffset,
             int rowStart, int rowEnd) {
         MemorySegment m = w.data();
-        int blocks = w.cols() / BLOCK;
+        boolean i2s = w.format() == BlockFormat.I2_S;
+        int blocks = w.cols() / w.format().blockSize();
         int base = column * w.cols();
+        float tensorScale = w.tensorScale();
         for (int first = rowStart - rowStart % ROWS; first < rowEnd; first += 2 * ROWS) {
             // Past the last row, the second vector repeats the first (its lanes are dropped).
             int second = first + ROWS < w.rows() ? first + ROWS : first;
             rows(m, RowInterleaving.unitOffset(w, first / GROUP, 0), first % GROUP,
-                    RowInterleaving.unitOffset(w, second / GROUP, 0), second % GROUP, blocks, x.qkCodeMemory,
-                    x.qkScales, x.qkSums256, base, out, outOffset + first, Math.max(rowStart - first, 0),
-                    Math.min(rowEnd - first, 2 * ROWS));
+                    RowInterleaving.unitOffset(w, second / GROUP, 0), second % GROUP, blocks, i2s,
+                    i2s ? x.q8CodeMemory : x.qkCodeMemory, i2s ? x.q8Scales : x.qkScales,
+                    i2s ? x.q8Sums : x.qkSums256, base, tensorScale, out, outOffset + first,
+                    Math.max(rowStart - first, 0), Math.min(rowEnd - first, 2 * ROWS));
         }
     }
 
@@ -78,70 +98,120 @@ final class InterleavedTq2 {
      * The dot products of two vectors of {@link #ROWS} rows, from row {@code lane0} of the group whose units start
      * at {@code units0} and from row {@code lane1} of that at {@code units1}, written to {@code out[at + i]} for
      * lanes i in [from, to) (the second vector's lanes follow the first's). The two share the activation broadcasts.
+     * {@code a}, {@code as} and {@code sums} are the activation codes, scales and code sums (Q8_0 per 32 values for
+     * I2_S, Q8_K per 256 otherwise).
      *
-     * <p>Bounds: a lane gets 4 products per chunk, 128 per block, each at most 3 x 127 = 381 (code 3, which no
-     * quantizer writes, reads as 2 as in llama.cpp), so 128 of them could overflow 16 bits; fields 0 and 1 go to
-     * one sum and fields 2 and 3 to another, 64 products each: at most 24384.
+     * <p>Bounds: a field's 16-bit lane gets one product per chunk, 32 per TQ2_0 block, each at most 3 x 127 = 381
+     * (TQ2_0's code 3, which no quantizer writes, reads as 2 as in llama.cpp): at most 12192. I2_S: 16 per block,
+     * each at most 2 x 127 (no code 3): at most 4064.
      */
     private static void rows(MemorySegment m, long units0, int lane0, long units1, int lane1, int blocks,
-            MemorySegment a, float[] as, int[] sums, int base, float[] out, int at, int from, int to) {
+            boolean i2s, MemorySegment a, float[] as, int[] sums, int base, float tensorScale, float[] out, int at,
+            int from, int to) {
+        int unitBytes = i2s ? I2sUnits.UNIT_BYTES : Tq2Units.UNIT_BYTES;
+        int codes = i2s ? 0 : Tq2Units.CODES;
+        int chunks = i2s ? HALF_CHUNKS : 2 * HALF_CHUNKS;
+        int blockValues = i2s ? HALF : 2 * HALF;
+        // Byte offsets of the activation codes of fields 0 to 3 within a half (2 bytes per code).
+        int f0 = i2s ? 6 * Q8_BLOCK : 0;
+        int f1 = i2s ? 4 * Q8_BLOCK : 2 * Q8_BLOCK;
+        int f2 = i2s ? 2 * Q8_BLOCK : 4 * Q8_BLOCK;
+        int f3 = i2s ? 0 : 6 * Q8_BLOCK;
         FloatVector acc0 = FloatVector.zero(FLOATS);
         FloatVector acc1 = FloatVector.zero(FLOATS);
         for (int b = 0; b < blocks; b++) {
-            long unit0 = units0 + (long) b * UNIT;
-            long unit1 = units1 + (long) b * UNIT;
-            long codes0 = unit0 + CODES + 2L * lane0;
-            long codes1 = unit1 + CODES + 2L * lane1;
-            int ai = base + b * BLOCK;
-            ShortVector low0 = ShortVector.zero(SHORTS);
-            ShortVector high0 = ShortVector.zero(SHORTS);
-            ShortVector low1 = ShortVector.zero(SHORTS);
-            ShortVector high1 = ShortVector.zero(SHORTS);
-            for (int k = 0; k < CHUNKS; k++) {
+            long unit0 = units0 + (long) b * unitBytes;
+            long unit1 = units1 + (long) b * unitBytes;
+            long codes0 = unit0 + codes + 2L * lane0;
+            long codes1 = unit1 + codes + 2L * lane1;
+            int ai = base + b * blockValues;
+            ShortVector p00 = ShortVector.zero(SHORTS);
+            ShortVector p01 = ShortVector.zero(SHORTS);
+            ShortVector p02 = ShortVector.zero(SHORTS);
+            ShortVector p03 = ShortVector.zero(SHORTS);
+            ShortVector p10 = ShortVector.zero(SHORTS);
+            ShortVector p11 = ShortVector.zero(SHORTS);
+            ShortVector p12 = ShortVector.zero(SHORTS);
+            ShortVector p13 = ShortVector.zero(SHORTS);
+            for (int k = 0; k < chunks; k++) {
                 ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, codes0 + (long) CHUNK * k,
                         LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
                 ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, codes1 + (long) CHUNK * k,
                         LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                // Bytes 2k and 2k + 1 of the block: values 128h + 2k' + e + 32n of the half h = k / 16, k' = k % 16
-                // (byte offsets: 2 per code).
+                // Bytes 2k and 2k + 1 of the block, in half h = k / 16 at k' = k % 16: values 128h + 2k' + e plus
+                // the field's offset (byte offsets: 2 per code).
                 long aj = 2L * (ai + 8 * (k & 16) + 2 * (k & 15));
                 // Written out rather than through helpers: C2 stops inlining small helpers once this method is
                 // large, and a vector passed to a call that was not inlined is boxed (several times slower).
-                ShortVector a0 = IntVector.broadcast(INTS, a.get(PAIR, aj)).reinterpretAsShorts();
-                ShortVector a1 = IntVector.broadcast(INTS, a.get(PAIR, aj + 64)).reinterpretAsShorts();
-                ShortVector a2 = IntVector.broadcast(INTS, a.get(PAIR, aj + 128)).reinterpretAsShorts();
-                ShortVector a3 = IntVector.broadcast(INTS, a.get(PAIR, aj + 192)).reinterpretAsShorts();
-                low0 = low0.add(q0.and(THREES).mul(a0)
-                        .add(q0.lanewise(VectorOperators.LSHR, 2).and(THREES).mul(a1)));
-                high0 = high0.add(q0.lanewise(VectorOperators.LSHR, 4).and(THREES).mul(a2)
-                        .add(q0.lanewise(VectorOperators.LSHR, 6).mul(a3)));
-                low1 = low1.add(q1.and(THREES).mul(a0)
-                        .add(q1.lanewise(VectorOperators.LSHR, 2).and(THREES).mul(a1)));
-                high1 = high1.add(q1.lanewise(VectorOperators.LSHR, 4).and(THREES).mul(a2)
-                        .add(q1.lanewise(VectorOperators.LSHR, 6).mul(a3)));
+                ShortVector a0 = IntVector.broadcast(INTS, a.get(PAIR, aj + f0)).reinterpretAsShorts();
+                ShortVector a1 = IntVector.broadcast(INTS, a.get(PAIR, aj + f1)).reinterpretAsShorts();
+                ShortVector a2 = IntVector.broadcast(INTS, a.get(PAIR, aj + f2)).reinterpretAsShorts();
+                ShortVector a3 = IntVector.broadcast(INTS, a.get(PAIR, aj + f3)).reinterpretAsShorts();
+                p00 = p00.add(q0.and(THREES).mul(a0));
+                p01 = p01.add(q0.lanewise(VectorOperators.LSHR, 2).and(THREES).mul(a1));
+                p02 = p02.add(q0.lanewise(VectorOperators.LSHR, 4).and(THREES).mul(a2));
+                p03 = p03.add(q0.lanewise(VectorOperators.LSHR, 6).mul(a3));
+                p10 = p10.add(q1.and(THREES).mul(a0));
+                p11 = p11.add(q1.lanewise(VectorOperators.LSHR, 2).and(THREES).mul(a1));
+                p12 = p12.add(q1.lanewise(VectorOperators.LSHR, 4).and(THREES).mul(a2));
+                p13 = p13.add(q1.lanewise(VectorOperators.LSHR, 6).mul(a3));
             }
-            // Each row's two lanes into one 32-bit lane, for both sums, minus the activation block sum (the 1 of
-            // every code, exactly).
-            int sum = sums[ai / BLOCK];
-            float scale = as[ai / BLOCK];
-            IntVector l0 = low0.reinterpretAsInts();
-            IntVector h0 = high0.reinterpretAsInts();
-            IntVector sum0 = l0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(l0.lanewise(VectorOperators.ASHR, 16))
-                    .add(h0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(h0.lanewise(VectorOperators.ASHR, 16))
-                    .sub(sum);
-            IntVector l1 = low1.reinterpretAsInts();
-            IntVector h1 = high1.reinterpretAsInts();
-            IntVector sum1 = l1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(l1.lanewise(VectorOperators.ASHR, 16))
-                    .add(h1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(h1.lanewise(VectorOperators.ASHR, 16))
-                    .sub(sum);
-            FloatVector scales0 = FloatVector.fromMemorySegment(FLOATS, m, unit0 + 4L * lane0, LITTLE_ENDIAN);
-            FloatVector scales1 = FloatVector.fromMemorySegment(FLOATS, m, unit1 + 4L * lane1, LITTLE_ENDIAN);
-            acc0 = ((FloatVector) sum0.convert(VectorOperators.I2F, 0)).fma(scales0.mul(scale), acc0);
-            acc1 = ((FloatVector) sum1.convert(VectorOperators.I2F, 0)).fma(scales1.mul(scale), acc1);
+            // Each row's two lanes into one 32-bit lane: the low lane sign-extended, plus the high one.
+            IntVector s00 = p00.reinterpretAsInts();
+            IntVector s01 = p01.reinterpretAsInts();
+            IntVector s02 = p02.reinterpretAsInts();
+            IntVector s03 = p03.reinterpretAsInts();
+            IntVector s10 = p10.reinterpretAsInts();
+            IntVector s11 = p11.reinterpretAsInts();
+            IntVector s12 = p12.reinterpretAsInts();
+            IntVector s13 = p13.reinterpretAsInts();
+            s00 = s00.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s00.lanewise(VectorOperators.ASHR, 16));
+            s01 = s01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s01.lanewise(VectorOperators.ASHR, 16));
+            s02 = s02.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s02.lanewise(VectorOperators.ASHR, 16));
+            s03 = s03.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s03.lanewise(VectorOperators.ASHR, 16));
+            s10 = s10.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s10.lanewise(VectorOperators.ASHR, 16));
+            s11 = s11.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s11.lanewise(VectorOperators.ASHR, 16));
+            s12 = s12.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s12.lanewise(VectorOperators.ASHR, 16));
+            s13 = s13.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(s13.lanewise(VectorOperators.ASHR, 16));
+            if (i2s) {
+                // Field n is Q8_0 block 3 - n of the unit: minus its code sum (the 1 of every code, exactly), times
+                // its scale.
+                int s = ai / Q8_BLOCK;
+                FloatVector d0 = FloatVector.broadcast(FLOATS, as[s + 3]);
+                FloatVector d1 = FloatVector.broadcast(FLOATS, as[s + 2]);
+                FloatVector d2 = FloatVector.broadcast(FLOATS, as[s + 1]);
+                FloatVector d3 = FloatVector.broadcast(FLOATS, as[s]);
+                acc0 = ((FloatVector) s00.sub(sums[s + 3]).convert(VectorOperators.I2F, 0)).fma(d0, acc0);
+                acc0 = ((FloatVector) s01.sub(sums[s + 2]).convert(VectorOperators.I2F, 0)).fma(d1, acc0);
+                acc0 = ((FloatVector) s02.sub(sums[s + 1]).convert(VectorOperators.I2F, 0)).fma(d2, acc0);
+                acc0 = ((FloatVector) s03.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(d3, acc0);
+                acc1 = ((FloatVector) s10.sub(sums[s + 3]).convert(VectorOperators.I2F, 0)).fma(d0, acc1);
+                acc1 = ((FloatVector) s11.sub(sums[s + 2]).convert(VectorOperators.I2F, 0)).fma(d1, acc1);
+                acc1 = ((FloatVector) s12.sub(sums[s + 1]).convert(VectorOperators.I2F, 0)).fma(d2, acc1);
+                acc1 = ((FloatVector) s13.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(d3, acc1);
+            } else {
+                // The four fields make one integer per row, minus the activation block sum (the 1 of every code,
+                // exactly), times the row's scale and the activation scale.
+                int s = ai / blockValues;
+                FloatVector scales0 = FloatVector.fromMemorySegment(FLOATS, m, unit0 + 4L * lane0, LITTLE_ENDIAN);
+                FloatVector scales1 = FloatVector.fromMemorySegment(FLOATS, m, unit1 + 4L * lane1, LITTLE_ENDIAN);
+                acc0 = ((FloatVector) s00.add(s01).add(s02).add(s03).sub(sums[s])
+                        .convert(VectorOperators.I2F, 0)).fma(scales0.mul(as[s]), acc0);
+                acc1 = ((FloatVector) s10.add(s11).add(s12).add(s13).sub(sums[s])
+                        .convert(VectorOperators.I2F, 0)).fma(scales1.mul(as[s]), acc1);
+            }
+        }
+        if (i2s) {
+            acc0 = acc0.mul(tensorScale);
+            acc1 = acc1.mul(tensorScale);
         }
         if (from == 0 && to == 2 * ROWS) {
             acc0.intoArray(out, at);
@@ -159,19 +229,25 @@ final class InterleavedTq2 {
      */
     static void decodeGroup(WeightMatrix w, int group, float[] out) {
         MemorySegment m = w.data();
-        for (int b = 0; b < w.cols() / BLOCK; b++) {
+        boolean i2s = w.format() == BlockFormat.I2_S;
+        int blockValues = w.format().blockSize();
+        int codes = i2s ? 0 : Tq2Units.CODES;
+        FloatVector tensorScale = FloatVector.broadcast(FLOATS, w.tensorScale());
+        for (int b = 0; b < w.cols() / blockValues; b++) {
             long unit = RowInterleaving.unitOffset(w, group, b);
             for (int lane = 0; lane < GROUP; lane += ROWS) {
-                FloatVector scales = FloatVector.fromMemorySegment(FLOATS, m, unit + 4L * lane, LITTLE_ENDIAN);
-                for (int k = 0; k < CHUNKS; k++) {
+                FloatVector scales = i2s ? tensorScale
+                        : FloatVector.fromMemorySegment(FLOATS, m, unit + 4L * lane, LITTLE_ENDIAN);
+                // Two code bytes of each row per chunk, four values per byte.
+                for (int k = 0; k < blockValues / 8; k++) {
                     // The rows' first bytes to the low half of the lanes, their second bytes to the high half.
                     ShortVector q = ((ShortVector) ByteVector.fromMemorySegment(BYTES, m,
-                            unit + CODES + (long) CHUNK * k + 2L * lane, LITTLE_ENDIAN)
+                            unit + codes + (long) CHUNK * k + 2L * lane, LITTLE_ENDIAN)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0)).rearrange(BYTE_ORDER);
-                    int first = GROUP * (b * BLOCK + 8 * (k & 16) + 2 * (k & 15)) + lane;
+                    int first = GROUP * (b * blockValues + 8 * (k & 16) + 2 * (k & 15)) + lane;
                     for (int n = 0; n < 4; n++) {
                         ShortVector t = q.lanewise(VectorOperators.LSHR, 2 * n).and(THREES).sub(ONES);
-                        int at = first + GROUP * 32 * n;
+                        int at = first + GROUP * Q8_BLOCK * (i2s ? 3 - n : n);
                         ((FloatVector) t.convert(VectorOperators.S2F, 0)).mul(scales).intoArray(out, at);
                         ((FloatVector) t.convert(VectorOperators.S2F, 1)).mul(scales).intoArray(out, at + GROUP);
                     }

@@ -61,6 +61,8 @@ public final class QuantizedActivations {
     final int[] q8Sums;
     /** Q8_0: scale times code sum per block (Q8_1's {@code s}), to fold weight offsets and minimums in. */
     final float[] q8ScaledSums;
+    /** {@link #q8Codes} seen as memory, as {@link #qkCodeMemory} is for Q8_K. */
+    final MemorySegment q8CodeMemory;
     /** Q8_K: codes, one scale per 256 values, code sums per 16 and per 256; null unless the length allows. */
     final short[] qkCodes;
     final float[] qkScales;
@@ -92,6 +94,7 @@ public final class QuantizedActivations {
         this.q8Scales = q8 ? new float[total / Q8_BLOCK] : null;
         this.q8Sums = q8 ? new int[total / Q8_BLOCK] : null;
         this.q8ScaledSums = q8 ? new float[total / Q8_BLOCK] : null;
+        this.q8CodeMemory = q8 ? MemorySegment.ofArray(q8Codes) : null;
         boolean qk = encodings.contains(Encoding.Q8_K) && length % QK_BLOCK == 0;
         this.qkCodes = qk ? new short[total] : null;
         this.qkScales = qk ? new float[total / QK_BLOCK] : null;

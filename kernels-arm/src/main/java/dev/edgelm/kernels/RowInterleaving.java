@@ -1,5 +1,6 @@
 package dev.edgelm.kernels;
 
+import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,10 +21,12 @@ public final class RowInterleaving {
 
     /**
      * Whether {@code w} can be interleaved: a matrix in the GGUF layout, of a format that has an interleaved layout,
-     * whose rows are whole groups.
+     * whose rows are whole groups, and whose bytes its units can hold ({@link UnitLayout#canPack}: for I2_S, this
+     * reads the matrix).
      */
     public static boolean canInterleave(WeightMatrix w) {
-        return w.layout() == WeightLayout.ROWS && WeightLayout.INTERLEAVED_16.holds(w.format(), w.rows());
+        return w.layout() == WeightLayout.ROWS && WeightLayout.INTERLEAVED_16.holds(w.format(), w.rows())
+                && UnitLayout.of(w.format()).canPack(w.data(), w.weightBytes());
     }
 
     /**
@@ -36,9 +39,10 @@ public final class RowInterleaving {
         return interleave(w, arena.allocate(interleavedBytes(w), 64));
     }
 
-    /** Bytes {@code w} takes interleaved. */
+    /** Bytes {@code w} takes interleaved, its trailer (I2_S's tensor scale) included. */
     public static long interleavedBytes(WeightMatrix w) {
-        return WeightLayout.INTERLEAVED_16.weightBytes(w.format(), w.rows(), w.cols());
+        return WeightLayout.INTERLEAVED_16.weightBytes(w.format(), w.rows(), w.cols())
+                + w.format().tensorTrailerBytes();
     }
 
     /**
@@ -68,13 +72,16 @@ public final class RowInterleaving {
             }
             MemorySegment.copy(units, 0, target, ValueLayout.JAVA_BYTE, unitOffset(w, g, 0), units.length);
         }
+        // The trailer follows the units as it follows the rows.
+        MemorySegment.copy(w.data(), w.weightBytes(), target, WeightLayout.INTERLEAVED_16.weightBytes(w.format(),
+                w.rows(), w.cols()), w.format().tensorTrailerBytes());
         return new WeightMatrix(w.format(), target, w.rows(), w.cols(), WeightLayout.INTERLEAVED_16);
     }
 
     private static void check(WeightMatrix w) {
         if (!canInterleave(w)) {
             throw new IllegalArgumentException("cannot interleave a " + w.layout() + " " + w.format() + " matrix of "
-                    + w.rows() + " rows");
+                    + w.rows() + " rows" + (w.format() == BlockFormat.I2_S ? ", or holding code 3" : ""));
         }
     }
 

@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  *
  * <p>Packing and unpacking run with plain array code: they run at load time, before the JIT has compiled much.
  */
-sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq2Units {
+sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq1Units, Tq2Units, I2sUnits {
 
     /** Rows per group. */
     int GROUP = WeightLayout.GROUP_ROWS;
@@ -30,9 +30,19 @@ sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq
             case Q4_K -> Q4KUnits.INSTANCE;
             case Q5_0 -> Q5_0Units.INSTANCE;
             case Q6_K -> Q6KUnits.INSTANCE;
+            case TQ1_0 -> Tq1Units.INSTANCE;
             case TQ2_0 -> Tq2Units.INSTANCE;
+            case I2_S -> I2sUnits.INSTANCE;
             default -> null;
         };
+    }
+
+    /**
+     * Whether a matrix whose GGUF rows are {@code data[0, bytes)} can be packed: always, but for I2_S matrices that
+     * hold code 3 ({@link I2sUnits#canPack}).
+     */
+    default boolean canPack(MemorySegment data, long bytes) {
+        return true;
     }
 
     /** Bytes of one unit: one block column of a 16-row group. */
@@ -47,7 +57,7 @@ sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq
     /**
      * Writes row {@code lane}'s block of the unit at {@code unit} in {@code data} to {@code target} at
      * {@code block}, in the GGUF layout: the exact bytes {@link #pack} read, but for a signalling NaN scale, which
-     * may come back quiet.
+     * may come back quiet, and for TQ1_0, whose bytes come back canonical (the same values; see {@link Tq1Units}).
      */
     void unpack(MemorySegment data, long unit, int lane, MemorySegment target, long block);
 

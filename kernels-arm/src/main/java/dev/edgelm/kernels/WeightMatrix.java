@@ -12,7 +12,8 @@ import java.util.Objects;
  * segment in the GGUF layout is used in place: memory-mapped weights are never copied.
  *
  * @param format the encoding of every row
- * @param data the bytes; at least {@link BlockFormat#tensorBytes} of them in the GGUF layout
+ * @param data the bytes; at least {@link BlockFormat#tensorBytes} of them in the GGUF layout, and in the
+ *     interleaved one its {@link WeightLayout} bytes and the same trailer
  * @param rows number of rows (outputs of a matrix-vector product)
  * @param cols values per row (inputs of a matrix-vector product)
  * @param layout the order of the blocks in {@code data}
@@ -36,7 +37,7 @@ public record WeightMatrix(BlockFormat format, MemorySegment data, int rows, int
             throw new IllegalArgumentException(layout + " does not hold " + format + " with " + rows + " rows");
         }
         long bytes = layout == WeightLayout.ROWS ? format.tensorBytes(rows, cols)
-                : layout.weightBytes(format, rows, cols);
+                : layout.weightBytes(format, rows, cols) + format.tensorTrailerBytes();
         if (data.byteSize() < bytes) {
             throw new IllegalArgumentException(format + ": " + rows + " x " + cols + " needs " + bytes
                     + " bytes, the segment holds " + data.byteSize());

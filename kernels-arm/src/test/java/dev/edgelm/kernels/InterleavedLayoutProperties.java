@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgelm.kernels.quant.BlockFormat;
+import dev.edgelm.kernels.quant.Quantization;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}), of every format that has one, against
  * the same matrices in the GGUF layout: the layout changes where bytes are, never a result beyond float rounding.
- * The Q4_0, Q5_0 and TQ2_0 cases at the bounds of the integer arithmetic are here too, Q6_K's in
+ * The cases at the bounds of the integer arithmetic of Q4_0, Q5_0 and the ternary formats are here too, Q6_K's in
  * {@link InterleavedQ6KProperties} and Q4_K's in {@link InterleavedQ4KProperties}. Surefire runs this class once
  * per vector width.
  */
@@ -51,7 +52,10 @@ class InterleavedLayoutProperties {
         return RowInterleaving.interleave(w, Arena.ofAuto());
     }
 
-    /** Random bytes with random finite scales: every row comes back exactly as it was. */
+    /**
+     * Random bytes with random finite scales (for TQ1_0, random trits in canonical bytes: see
+     * {@link #tq1BytesComeBackCanonical} for the others): every row, and the trailer, comes back exactly as it was.
+     */
     @ParameterizedTest
     @MethodSource("interleavedFormats")
     void everyRowComesBackByteForByte(BlockFormat format) {
@@ -61,10 +65,12 @@ class InterleavedLayoutProperties {
             int rows = 16 * random.nextInt(1, 5);
             int cols = format.blockSize() * random.nextInt(1, 6);
             short scale = (short) (random.nextInt(0x7C00) | (random.nextBoolean() ? 0x8000 : 0));
-            WeightMatrix w = randomBlocks(format, rows, cols, scale, random);
+            WeightMatrix w = canonicalBlocks(format, rows, cols, scale, random);
             WeightMatrix interleaved = interleave(w);
-            assertThat(interleaved.weightBytes()).isEqualTo(RowInterleaving.interleavedBytes(w))
+            assertThat(interleaved.weightBytes())
+                    .isEqualTo(RowInterleaving.interleavedBytes(w) - format.tensorTrailerBytes())
                     .isEqualTo((long) rows / 16 * (cols / format.blockSize()) * UnitLayout.of(format).unitBytes());
+            assertThat(interleaved.tensorScale()).isEqualTo(w.tensorScale());
             MemorySegment row = MemorySegment.ofArray(new byte[(int) w.rowBytes()]);
             for (int r = 0; r < rows; r++) {
                 RowInterleaving.copyRow(interleaved, r, row);
@@ -72,6 +78,83 @@ class InterleavedLayoutProperties {
                         .isEqualTo(w.data().asSlice(r * w.rowBytes(), w.rowBytes()).toArray(ValueLayout.JAVA_BYTE));
             }
         }
+    }
+
+    /**
+     * {@link KernelTestSupport#randomBlocks}, but I2_S's code 3 made 1 (the same value, 0): matrices that hold it
+     * are not interleaved ({@link #i2sCode3KeepsTheRowLayout}).
+     */
+    private static WeightMatrix interleavableBlocks(BlockFormat format, int rows, int cols, short scaleBits,
+            SplittableRandom random) {
+        WeightMatrix w = randomBlocks(format, rows, cols, scaleBits, random);
+        if (format == BlockFormat.I2_S) {
+            for (long i = 0; i < w.weightBytes(); i++) {
+                int b = w.data().get(ValueLayout.JAVA_BYTE, i);
+                w.data().set(ValueLayout.JAVA_BYTE, i, (byte) (b & ~((b & b >> 1 & 0x55) << 1)));
+            }
+        }
+        return w;
+    }
+
+    /**
+     * {@link #interleavableBlocks}, and TQ1_0 blocks hold random trits in the bytes llama.cpp's quantizer writes
+     * (quantized from ternary values, then given {@code scaleBits}): the only bytes that come back as they are,
+     * since TQ1_0 is stored as trits.
+     */
+    private static WeightMatrix canonicalBlocks(BlockFormat format, int rows, int cols, short scaleBits,
+            SplittableRandom random) {
+        WeightMatrix w = interleavableBlocks(format, rows, cols, scaleBits, random);
+        if (format == BlockFormat.TQ1_0) {
+            float[] trits = new float[rows * cols];
+            for (int i = 0; i < trits.length; i++) {
+                trits[i] = random.nextInt(-1, 2);
+            }
+            Quantization.quantize(format, trits, cols, w.data());
+            for (long b = 0; b < (long) rows * cols / 256; b++) {
+                w.data().set(SHORT_LE, b * 54 + 52, scaleBits);
+            }
+        }
+        return w;
+    }
+
+    /**
+     * TQ1_0 bytes of every value 0 to 255, in the 5-trit and the 4-trit places: each comes back as the canonical
+     * byte of the same trits (what the reference quantizer writes for the values it decodes to), so that the
+     * values never change.
+     */
+    @Test
+    void tq1BytesComeBackCanonical() {
+        BlockFormat tq1 = BlockFormat.TQ1_0;
+        SplittableRandom random = new SplittableRandom(seed(7060));
+        WeightMatrix w = randomBlocks(tq1, 16, 4 * 256, (short) 0x3C00, random); // unit scales: values are trits
+        int fiveTrits = 0;
+        int fourTrits = 0;
+        for (long b = 0; b < 16 * 4; b++) {
+            for (int p = 0; p < 52; p++) {
+                w.data().set(ValueLayout.JAVA_BYTE, b * 54 + p, (byte) (p < 48 ? fiveTrits++ : fourTrits++));
+            }
+        }
+        assertThat(fourTrits).isEqualTo(256); // and fiveTrits 12 times as many: every byte in both places
+        WeightMatrix interleaved = interleave(w);
+        float[] values = Quantization.dequantize(tq1, w.data(), 16, 4 * 256);
+        MemorySegment canonical = Arena.ofAuto().allocate(tq1.tensorBytes(16, 4 * 256));
+        Quantization.quantize(tq1, values, 4 * 256, canonical);
+        MemorySegment row = MemorySegment.ofArray(new byte[(int) w.rowBytes()]);
+        int changed = 0;
+        for (int r = 0; r < 16; r++) {
+            RowInterleaving.copyRow(interleaved, r, row);
+            for (int b = 0; b < 4; b++) {
+                long block = r * w.rowBytes() + 54L * b;
+                assertThat(row.asSlice(54L * b, 52).toArray(ValueLayout.JAVA_BYTE)).as("row %d block %d", r, b)
+                        .isEqualTo(canonical.asSlice(block, 52).toArray(ValueLayout.JAVA_BYTE));
+                assertThat(row.get(SHORT_LE, 54L * b + 52)).isEqualTo(w.data().get(SHORT_LE, block + 52));
+                for (int p = 0; p < 52; p++) {
+                    changed += row.get(ValueLayout.JAVA_BYTE, 54L * b + p) != w.data().get(ValueLayout.JAVA_BYTE,
+                            block + p) ? 1 : 0;
+                }
+            }
+        }
+        assertThat(changed).as("non-canonical bytes among all 256").isPositive();
     }
 
     /** Random bytes, and every block's F16 scale drawn from all 65536 bit patterns: NaNs, infinities, subnormals. */
@@ -146,7 +229,7 @@ class InterleavedLayoutProperties {
         for (int s = 0; s < SEEDS; s++) {
             long seed = seed(7400 + s);
             SplittableRandom random = new SplittableRandom(seed);
-            WeightMatrix w = randomBlocks(format, 48, cols, (short) 0x3C00, random);
+            WeightMatrix w = interleavableBlocks(format, 48, cols, (short) 0x3C00, random);
             QuantizedActivations x = quantize(integerActivations(random, cols * 7, 127), cols);
             checkMatvec(w, x, 0, format + " unit scales, " + replay(seed));
             checkMatmul(w, x, 0, format + " unit scales, " + replay(seed));
@@ -174,26 +257,62 @@ class InterleavedLayoutProperties {
     }
 
     /**
-     * TQ2_0 codes all 0, 1, 2 or 3 (3, which no quantizer writes, reads as 2: the largest product), and mixed,
-     * against activations all 127 and all -127 (columns alternate; six of them reach the tiled product): the 16-bit
-     * sums at their bounds, exact with unit scales. 48 rows, so that a product of two vectors of rows has a last
-     * vector past the end at every width.
+     * Ternary code bytes all one pattern: TQ2_0 codes all 0, 1, 2 or 3 (3, which no quantizer writes, reads as 2,
+     * the largest product), and mixed; I2_S the same but code 3; TQ1_0 bytes whose trits are all 0
+     * (0x00) or all 2 (0xFF), and others. Against activations all 127 and all -127 (columns alternate; six of them
+     * reach the tiled product): the 16-bit sums at their bounds, exact with unit scales. 48 rows, so that a product
+     * of two vectors of rows has a last vector past the end at every width.
      */
     @ParameterizedTest
-    @ValueSource(ints = {0x00, 0x55, 0xAA, 0xFF, 0x1B, 0xE4})
-    void extremeTernaryCodesStayExact(int pattern) {
+    @MethodSource("ternaryFormatsAndPatterns")
+    void extremeTernaryCodesStayExact(BlockFormat format, int pattern) {
         SplittableRandom random = new SplittableRandom(seed(7550 + pattern));
-        WeightMatrix w = randomBlocks(BlockFormat.TQ2_0, 48, 512, (short) 0x3C00, random);
-        for (long b = 0; b < 48 * 2; b++) {
-            w.data().asSlice(b * 66, 64).fill((byte) pattern);
+        WeightMatrix w = randomBlocks(format, 48, 512, (short) 0x3C00, random);
+        // The code bytes: all of an I2_S block, all but the F16 scale at the end of a TQ block.
+        int codeBytes = format == BlockFormat.I2_S ? format.blockBytes() : format.blockBytes() - 2;
+        for (long b = 0; b < 48 * 512 / format.blockSize(); b++) {
+            w.data().asSlice(b * format.blockBytes(), codeBytes).fill((byte) pattern);
         }
         float[] activations = new float[512 * 6];
         for (int c = 0; c < 6; c++) {
             Arrays.fill(activations, 512 * c, 512 * (c + 1), c % 2 == 0 ? 127 : -127);
         }
         QuantizedActivations x = quantize(activations, 512);
-        checkMatvec(w, x, 0, "TQ2_0 pattern 0x" + Integer.toHexString(pattern));
-        checkMatmul(w, x, 0, "TQ2_0 pattern 0x" + Integer.toHexString(pattern));
+        String context = format + " pattern 0x" + Integer.toHexString(pattern);
+        checkMatvec(w, x, 0, context);
+        checkMatmul(w, x, 0, context);
+    }
+
+    /** I2_S without the patterns that hold code 3, which stay in the row layout. */
+    static Stream<Arguments> ternaryFormatsAndPatterns() {
+        return Stream.of(BlockFormat.TQ1_0, BlockFormat.TQ2_0, BlockFormat.I2_S).flatMap(format -> IntStream.of(
+                0x00, 0x55, 0xAA, 0xFF, 0x1B, 0xE4, 0x86)
+                .filter(pattern -> format != BlockFormat.I2_S || (pattern & pattern >> 1 & 0x55) == 0)
+                .mapToObj(pattern -> Arguments.of(format, pattern)));
+    }
+
+    /**
+     * One I2_S code 3 anywhere (it means 0, where the interleaved kernel would read 2) keeps a matrix in the row
+     * layout, whose kernels read it as 0; without it, the same matrix is interleaved.
+     */
+    @Test
+    void i2sCode3KeepsTheRowLayout() {
+        BlockFormat i2s = BlockFormat.I2_S;
+        SplittableRandom random = new SplittableRandom(seed(7560));
+        Arena arena = Arena.ofAuto();
+        for (int s = 0; s < SEEDS; s++) {
+            WeightMatrix w = interleavableBlocks(i2s, 32, 3 * 128, (short) 0x3C00, random);
+            assertThat(RowInterleaving.canInterleave(w)).isTrue();
+            long at = random.nextLong(w.weightBytes());
+            int shift = 2 * random.nextInt(4);
+            w.data().set(ValueLayout.JAVA_BYTE, at, (byte) (w.data().get(ValueLayout.JAVA_BYTE, at) | 3 << shift));
+            assertThat(RowInterleaving.canInterleave(w)).as("code 3 at byte %d shift %d", at, shift).isFalse();
+            assertThat(KERNELS.prepare(w, arena)).isSameAs(w);
+            assertThatThrownBy(() -> RowInterleaving.interleave(w, arena))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("code 3");
+            w.data().set(ValueLayout.JAVA_BYTE, at, (byte) (w.data().get(ValueLayout.JAVA_BYTE, at) & ~(2 << shift)));
+            assertThat(RowInterleaving.canInterleave(w)).isTrue();
+        }
     }
 
     static Stream<BlockFormat> formatsWithoutSubBlockScales() {
@@ -216,7 +335,7 @@ class InterleavedLayoutProperties {
     void extremeScalesMatchReference(BlockFormat format, int scale) {
         SplittableRandom random = new SplittableRandom(seed(7600 + scale));
         int cols = 3 * format.blockSize();
-        WeightMatrix w = randomBlocks(format, 16, cols, (short) scale, random);
+        WeightMatrix w = interleavableBlocks(format, 16, cols, (short) scale, random);
         QuantizedActivations x = quantize(gaussian(random, cols * 7), cols);
         checkMatvec(w, x, RELATIVE_TOLERANCE, format + " scale 0x" + Integer.toHexString(scale));
         checkMatmul(w, x, RELATIVE_TOLERANCE, format + " scale 0x" + Integer.toHexString(scale));

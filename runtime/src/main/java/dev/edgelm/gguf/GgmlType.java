@@ -67,7 +67,9 @@ public enum GgmlType {
     /** Q6_K interleaved, 212 bytes per 256 values: F32 scales, int8 sub-block scales, 6-bit codes in 16-bit words. */
     Q6_K_X16(1003, "q6_K_x16", 256, 212),
     /** Q4_K interleaved, 152 bytes per 256 values: F32 d and dmin, unpacked 6-bit scales and mins, nibble pairs. */
-    Q4_K_X16(1004, "q4_K_x16", 256, 152);
+    Q4_K_X16(1004, "q4_K_x16", 256, 152),
+    /** TQ1_0 in TQ2_0's interleaved units, 68 bytes per 256 values (TQ1_0 has 54): its trits as 2-bit codes. */
+    TQ1_0_X16(1005, "tq1_0_x16", 256, 68);
 
     /** The name suffix of EdgeLM's interleaved types. */
     private static final String INTERLEAVED_SUFFIX = "_X16";
