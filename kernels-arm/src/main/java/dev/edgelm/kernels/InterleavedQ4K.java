@@ -141,8 +141,10 @@ final class InterleavedQ4K {
                 // Pair k: values 64c + 2k and 64c + 2k + 1 in the low nibbles, 32 more in the high ones.
                 int pair = (ai + 2 * SUB * chunk) / 2;
                 for (int k = 0; k < SUB / 2; k++) {
-                    ShortVector lowCodes = IntVector.broadcast(INTS, codes.get(PAIR, 4L * (pair + k))).reinterpretAsShorts();
-                    ShortVector highCodes = IntVector.broadcast(INTS, codes.get(PAIR, 4L * (pair + SUB / 2 + k))).reinterpretAsShorts();
+                    ShortVector lowCodes = IntVector.broadcast(INTS, codes.get(PAIR, 4L * (pair + k)))
+                            .reinterpretAsShorts();
+                    ShortVector highCodes = IntVector.broadcast(INTS, codes.get(PAIR, 4L * (pair + SUB / 2 + k)))
+                            .reinterpretAsShorts();
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, nibbles + 2 * GROUP * k,
                             LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
                     ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, nibbles2 + 2 * GROUP * k,

@@ -84,7 +84,8 @@ final class Tq1Units implements UnitLayout {
             for (int n = 0; n < 5; n++) {
                 int j = VALUE[p][n];
                 // The unused fifth place of the last 4 bytes is a zero trit, as the quantizer leaves it.
-                int code = j < 0 ? 0 : tq2.get(ValueLayout.JAVA_BYTE, 32 * (j / 128) + j % 32) >> 2 * (j % 128 / 32) & 3;
+                int code = j < 0 ? 0
+                        : tq2.get(ValueLayout.JAVA_BYTE, 32 * (j / 128) + j % 32) >> 2 * (j % 128 / 32) & 3;
                 q = 3 * q + code;
             }
             target.set(ValueLayout.JAVA_BYTE, block + p, (byte) ((q * 256 + 242) / 243));

@@ -76,7 +76,7 @@ sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq
         }
     }
 
-    /** Writes row {@code lane}'s scale of those {@link #packScales} wrote at {@code at} back as an F16 at {@code field}. */
+    /** Row {@code lane}'s scale, of those {@link #packScales} wrote at {@code at}, as an F16 at {@code field}. */
     static void unpackScale(MemorySegment data, long at, int lane, MemorySegment target, long field) {
         target.set(F16, field, Float.floatToFloat16(data.get(F32, at + 4L * lane)));
     }

@@ -40,7 +40,8 @@ public enum WeightLayout {
     long weightBytes(BlockFormat format, int rows, int cols) {
         return switch (this) {
             case ROWS -> format.rowBytes(cols) * rows;
-            case INTERLEAVED_16 -> (long) rows / GROUP_ROWS * (cols / format.blockSize()) * UnitLayout.of(format).unitBytes();
+            case INTERLEAVED_16 ->
+                    (long) rows / GROUP_ROWS * (cols / format.blockSize()) * UnitLayout.of(format).unitBytes();
         };
     }
 }

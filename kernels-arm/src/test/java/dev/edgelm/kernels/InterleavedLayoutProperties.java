@@ -394,7 +394,8 @@ class InterleavedLayoutProperties {
                 for (int r = 0; r < 80; r++) {
                     float expected = r >= range[0] && r < range[1] ? whole[c * 80 + r] : Float.NaN;
                     assertThat(Float.floatToIntBits(part[c * 80 + r])).as("%s rows %s, row %d column %d, %s",
-                            format, Arrays.toString(range), r, c, replay(seed)).isEqualTo(Float.floatToIntBits(expected));
+                            format, Arrays.toString(range), r, c, replay(seed))
+                            .isEqualTo(Float.floatToIntBits(expected));
                 }
             }
         }
