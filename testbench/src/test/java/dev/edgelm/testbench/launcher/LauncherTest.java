@@ -58,8 +58,8 @@ class LauncherTest {
     }
 
     /**
-     * A training run makes an AOT cache that later starts open; one older than the jar, or "none", is not passed,
-     * and a damaged one costs nothing but a warning on stderr.
+     * A training run makes an AOT cache that later starts open when EDGELM_AOT_CACHE names it; without it, or with one
+     * older than the jar, none is passed, and a damaged one costs nothing but a warning on stderr.
      */
     @Test
     void anAotCacheFromATrainingRunIsUsedAndAStaleOrDamagedOneIsNot(@TempDir Path dir) throws IOException {
@@ -73,7 +73,7 @@ class LauncherTest {
 
         String opened = "Opened AOT cache " + cache;
         assertThat(startWithAotLog(cache.toString()).stderr()).contains(opened).doesNotContain("[error");
-        assertThat(startWithAotLog("none").stderr()).doesNotContain(opened);
+        assertThat(startWithAotLog("").stderr()).doesNotContain(opened);
         Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
         assertThat(startWithAotLog(cache.toString()).stderr()).as("a stale cache").doesNotContain(opened);
 
