@@ -36,7 +36,15 @@ public final class RowInterleaving {
      */
     public static WeightMatrix interleave(WeightMatrix w, Arena arena) {
         check(w);
-        return interleave(w, arena.allocate(interleavedBytes(w), 64));
+        return pack(w, arena.allocate(interleavedBytes(w), 64));
+    }
+
+    /**
+     * {@code w} interleaved in new memory from {@code arena} if it can be ({@link #canInterleave}), else {@code w}:
+     * one check, since for I2_S the check reads the whole matrix.
+     */
+    static WeightMatrix interleaveIfPossible(WeightMatrix w, Arena arena) {
+        return canInterleave(w) ? pack(w, arena.allocate(interleavedBytes(w), 64)) : w;
     }
 
     /** Bytes {@code w} takes interleaved, its trailer (I2_S's tensor scale) included. */
@@ -57,6 +65,11 @@ public final class RowInterleaving {
             throw new IllegalArgumentException("interleaving needs " + interleavedBytes(w) + " bytes, the target has "
                     + target.byteSize());
         }
+        return pack(w, target);
+    }
+
+    /** {@code w}, which can be interleaved, written interleaved to {@code target}, which is large enough. */
+    private static WeightMatrix pack(WeightMatrix w, MemorySegment target) {
         UnitLayout layout = UnitLayout.of(w.format());
         int unitBytes = layout.unitBytes();
         int blocks = w.cols() / w.format().blockSize();

@@ -138,7 +138,7 @@ final class VectorKernels implements Kernels {
     /** Matrices of whole 16-row groups in a format with an interleaved layout are interleaved; the rest run in place. */
     @Override
     public WeightMatrix prepare(WeightMatrix w, Arena arena) {
-        return RowInterleaving.canInterleave(w) ? RowInterleaving.interleave(w, arena) : w;
+        return RowInterleaving.interleaveIfPossible(w, arena);
     }
 
     @Override
