@@ -69,13 +69,16 @@ public enum GgmlType {
     /** Q4_K interleaved, 152 bytes per 256 values: F32 d and dmin, unpacked 6-bit scales and mins, nibble pairs. */
     Q4_K_X16(1004, "q4_K_x16", 256, 152),
     /** TQ1_0 in TQ2_0's interleaved units, 68 bytes per 256 values (TQ1_0 has 54): its trits as 2-bit codes. */
-    TQ1_0_X16(1005, "tq1_0_x16", 256, 68);
+    TQ1_0_X16(1005, "tq1_0_x16", 256, 68),
+    /**
+     * I2_S interleaved, 32 bytes per 128 values and I2_S's tensor scale after them: I2_S's own code bytes in pairs
+     * across 16 rows. Written only for matrices without code 3 (which I2_S reads as 0 and its interleaved kernel
+     * would not), so a file of this type is read without checking every code.
+     */
+    I2_S_X16(1006, "i2_s_x16", 128, 32);
 
     /** The name suffix of EdgeLM's interleaved types. */
     private static final String INTERLEAVED_SUFFIX = "_X16";
-
-    /** Bytes after I2_S's 2-bit codes: one float32 scale, padded to 32 bytes. */
-    private static final long I2_S_TRAILER_BYTES = 32;
 
     private static final GgmlType[] BY_ID = new GgmlType[Arrays.stream(values()).mapToInt(GgmlType::id).max()
             .orElseThrow() + 1];
@@ -173,10 +176,11 @@ public enum GgmlType {
         if (elements == 0) {
             return 0;
         }
+        // I2_S and its interleaved twin end with the per-tensor scale block (microsoft/BitNet's ggml_nbytes).
+        long trailer = blockFormat().map(BlockFormat::tensorTrailerBytes).orElse(0);
         if (this == I2_S) {
-            // microsoft/BitNet's ggml_nbytes: 4 codes per byte, then the per-tensor scale block.
-            return elements / 4 + I2_S_TRAILER_BYTES;
+            return elements / 4 + trailer; // 4 codes per byte; the nominal geometry is 1 value in 1 byte
         }
-        return Math.multiplyExact(elements / blockSize, (long) typeSize);
+        return Math.addExact(Math.multiplyExact(elements / blockSize, (long) typeSize), trailer);
     }
 }

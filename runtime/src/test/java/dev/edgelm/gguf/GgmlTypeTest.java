@@ -106,8 +106,9 @@ class GgmlTypeTest {
             assertThat(type.blockFormat()).isEqualTo(base.blockFormat()).isPresent();
             BlockFormat format = type.blockFormat().orElseThrow();
             assertThat(type.blockSize()).isEqualTo(format.blockSize());
-            WeightMatrix group = new WeightMatrix(format, MemorySegment.ofArray(new byte[format.blockBytes() * 16]),
-                    16, format.blockSize());
+            WeightMatrix group = new WeightMatrix(format,
+                    MemorySegment.ofArray(new byte[format.blockBytes() * 16 + format.tensorTrailerBytes()]), 16,
+                    format.blockSize());
             assertThat(type.tensorBytes(new long[] {format.blockSize(), 16}))
                     .as(type.name()).isEqualTo(RowInterleaving.interleavedBytes(group));
         }

@@ -28,6 +28,8 @@ import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code edgelm repack}: the copy stores the matrices interleaved (a tied head as a copy of its own), a model opened
@@ -115,6 +117,32 @@ class RepackCommandTest {
             WeightMatrix head = model.weights().output().weight();
             assertThat(head.data().address()).isEqualTo(model.gguf().tensor("output.weight").data().address());
             assertThat(model.weights().tokenEmbedding().layout()).isEqualTo(WeightLayout.ROWS);
+            for (int batch : new int[] {1, 8}) {
+                assertThat(logits(model, Kernels.get(), pool, batch))
+                        .containsExactly(logits(reference, Kernels.get(), pool, batch));
+            }
+        }
+    }
+
+    /**
+     * The ternary formats, I2_S (with its tensor scale after the codes) among them: every matrix of whole 16-row
+     * groups is stored as the format's twin, mapped in place, and gives the original's logits bit for bit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"pure-I2_S", "pure-TQ2_0", "pure-TQ1_0"})
+    void ternaryMatricesAreStoredInterleavedAndComputeTheSame(String types) throws IOException {
+        Path ternary = TinyFixtures.tiny(Files.createDirectories(dir.resolve(types)), "bitnet", types);
+        Path copy = dir.resolve(types + ".repacked.gguf");
+        Run run = edgelm("repack", "-m", ternary.toString(), "-o", copy.toString());
+        assertThat(run.status()).as(run.err()).isZero();
+        try (Model model = Model.open(copy); Model reference = Model.open(ternary);
+                ComputePool pool = new ComputePool(2)) {
+            WeightMatrix up = model.weights().layers().getFirst().up().weight();
+            GgufTensor stored = model.gguf().tensor("blk.0.ffn_up.weight");
+            assertThat(stored.type().layout()).isEqualTo(WeightLayout.INTERLEAVED_16);
+            assertThat(reference.gguf().tensor("blk.0.ffn_up.weight").type().interleaved()).contains(stored.type());
+            assertThat(up.data().address()).isEqualTo(stored.data().address());
+            assertThat(up.tensorScale()).isEqualTo(reference.weights().layers().getFirst().up().weight().tensorScale());
             for (int batch : new int[] {1, 8}) {
                 assertThat(logits(model, Kernels.get(), pool, batch))
                         .containsExactly(logits(reference, Kernels.get(), pool, batch));
