@@ -23,7 +23,8 @@
 //             "ignore_eog": true keeps generating past an end-of-generation token.
 //   generate  the same as logits with "n_predict" defaulting to 16.
 //   bench     "n_prompt" (128) pseudo-random tokens prefilled, then "n_gen" (64) greedy decode
-//             steps: prefill_tps, decode_tps, max_rss_kb (node-llama-cpp's overhead included).
+//             steps: prefill_tps, decode_tps, decode_cpu_cores, max_rss_kb (node-llama-cpp's
+//             overhead included).
 // {"requests": [{...}, ...]} runs several requests on one loaded model (each inherits the
 // top-level options) and answers {"ok": true, "results": [...]}.
 //   node llama-run.mjs --models '{"models": [{"model": "a.gguf", ...request}, ...], ...}'
@@ -368,6 +369,7 @@ async function runBench(model, req, info) {
     await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, nPrompt - 1));
     const t1 = performance.now();
     let generated = 0;
+    const cpu2 = process.cpuUsage();
     const t2 = performance.now();
     if (nGen > 0) {
         const it = sequence.evaluate([prompt[nPrompt - 1]], {temperature: 0, yieldEogToken: true});
@@ -376,6 +378,7 @@ async function runBench(model, req, info) {
         }
     }
     const t3 = performance.now();
+    const cpu = process.cpuUsage(cpu2);
     const out = {
         ok: true,
         mode: "bench",
@@ -386,6 +389,9 @@ async function runBench(model, req, info) {
         // the prefill evaluates n_prompt - 1 tokens; the last prompt token starts the decode
         prefill_tps: round3((nPrompt - 1) / ((t1 - t0) / 1000)),
         decode_tps: generated > 0 ? round3(generated / ((t3 - t2) / 1000)) : null,
+        // the process's CPU time (llama.cpp's threads, node's) over the decode's wall time: fewer busy cores
+        // than threads means other processes took the machine
+        decode_cpu_cores: t3 > t2 ? round3((cpu.user + cpu.system) / 1000 / (t3 - t2)) : null,
         max_rss_kb: process.resourceUsage().maxRSS,
         cpu_backend: cpuBackend(),
         context: {

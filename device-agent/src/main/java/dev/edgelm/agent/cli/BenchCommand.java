@@ -3,6 +3,7 @@ package dev.edgelm.agent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.OperatingSystemMXBean;
 import dev.edgelm.generate.Cancellation;
 import dev.edgelm.generate.GenerationRequest;
 import dev.edgelm.generate.GenerationResult;
@@ -18,6 +19,7 @@ import dev.edgelm.model.ForwardPass;
 import dev.edgelm.model.Model;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -42,7 +44,8 @@ import picocli.CommandLine.Spec;
  * forward pass is timed). Unlike llama-bench, whose decode test starts from an empty context, the decode steps
  * continue after the prompt, as in a generation. One untimed warm-up run lets the JIT compile the kernels; the
  * speeds are the mean and standard deviation over the timed repetitions. Also reports the process's peak resident
- * memory.
+ * memory, and how many CPU cores the process kept busy while it decoded (its CPU time over the wall time): on a
+ * shared machine a slow run with fewer busy cores than threads was starved by other processes, not slow itself.
  *
  * <p>With {@code --grammar FILE} or {@code --json-schema FILE} it measures what the constraint costs instead: each
  * repetition generates from the same prompt twice on one session, with sampling (llama.cpp's defaults, the same
@@ -86,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
     ComputeOptions compute;
 
     @Option(names = "--json", description = "Print one JSON object: prefill_tps, decode_tps (and their _stddev), "
-            + "peak_rss_bytes, model_size_bytes, threads, kernels, ...; with --grammar or --json-schema, decode_tps, "
+            + "decode_cpu_cores, peak_rss_bytes, model_size_bytes, threads, kernels, ...; with --grammar or --json-schema, decode_tps, "
             + "constrained_decode_tps, grammar_share, time_ratio_median, ...")
     boolean json;
 
@@ -114,8 +117,11 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** What the benchmark found. */
-    record Report(SetUp setUp, Speed prefill, Speed decode) {}
+    /**
+     * What the benchmark found; {@code decodeCpuCores} is the process's CPU time over the wall time of the timed
+     * decodes (NaN where the JVM does not report CPU time).
+     */
+    record Report(SetUp setUp, Speed prefill, Speed decode, double decodeCpuCores) {}
 
     /**
      * What the grammar benchmark found: decode speeds free and constrained, the constrained runs' mean length and
@@ -161,22 +167,29 @@ final class BenchCommand implements Callable<Integer> {
             float[] logits = new float[m.config().vocabularySize()];
             double[] prefill = new double[repetitions];
             double[] decode = new double[repetitions];
+            long decodeCpuNanos = 0;
+            long decodeWallNanos = 0;
             for (int run = -1; run < repetitions; run++) {
                 // Run -1 is the untimed warm-up. Each run starts again at position 0, overwriting the cache, as
                 // llama-bench clears it.
                 long start = System.nanoTime();
                 pass.forward(tokens, 0, promptTokens, 0, logits);
                 long prefilled = System.nanoTime();
+                long cpuBefore = processCpuNanos();
                 for (int i = promptTokens; i < tokens.length; i++) {
                     pass.forward(tokens, i, 1, i, logits);
                 }
                 long end = System.nanoTime();
+                long cpuAfter = processCpuNanos();
                 if (run >= 0) {
                     prefill[run] = promptTokens * 1e9 / (prefilled - start);
                     decode[run] = generatedTokens * 1e9 / (end - prefilled);
+                    decodeCpuNanos += cpuAfter - cpuBefore;
+                    decodeWallNanos += end - prefilled;
                 }
             }
-            Report report = new Report(SetUp.of(m, pool), Speed.of(prefill), Speed.of(decode));
+            double cpuCores = processCpuNanos() < 0 ? Double.NaN : decodeCpuNanos / (double) decodeWallNanos;
+            Report report = new Report(SetUp.of(m, pool), Speed.of(prefill), Speed.of(decode), cpuCores);
             PrintWriter out = spec.commandLine().getOut();
             out.println(json ? toJson(report) : toText(report));
             out.flush();
@@ -237,14 +250,23 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The CPU time of the whole process so far (compute threads, and also the JIT's and the collector's), in
+     * nanoseconds, or -1 where the JVM does not report it.
+     */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
     private String toText(Report r) {
         return String.format(Locale.ROOT, """
                 %s
                 prefill:  %d tokens, %.2f +/- %.2f tokens/s
-                decode:   %d tokens, %.2f +/- %.2f tokens/s
+                decode:   %d tokens, %.2f +/- %.2f tokens/s, %.2f CPU cores busy
                 %s""",
                 header(r.setUp()), promptTokens, r.prefill().mean(), r.prefill().stddev(), generatedTokens,
-                r.decode().mean(), r.decode().stddev(), footer(r.setUp()));
+                r.decode().mean(), r.decode().stddev(), r.decodeCpuCores(), footer(r.setUp()));
     }
 
     private String toText(GrammarReport g) {
@@ -282,6 +304,11 @@ final class BenchCommand implements Callable<Integer> {
         node.put("prefill_tps_stddev", r.prefill().stddev());
         node.put("decode_tps", r.decode().mean());
         node.put("decode_tps_stddev", r.decode().stddev());
+        if (Double.isNaN(r.decodeCpuCores())) {
+            node.putNull("decode_cpu_cores");
+        } else {
+            node.put("decode_cpu_cores", r.decodeCpuCores());
+        }
         putSetUp(node, r.setUp());
         return mapper.writeValueAsString(node);
     }

@@ -36,7 +36,7 @@ record EdgeLmEngine(Path launcher, int vectorBits) implements Engine {
                 "-t", Integer.toString(s.threads()), "--temp", "0", "--json"), environment(), model, TIMEOUT);
         JsonNode generated = Engine.parseJson(name(), first.stdout());
         return new Sample(Engine.number(name(), speed, "prefill_tps"), Engine.number(name(), speed, "decode_tps"),
-                (long) Engine.number(name(), speed, "peak_rss_bytes"), bench.peakRssOutsideModelBytes(),
+                Engine.optionalNumber(speed, "decode_cpu_cores"), (long) Engine.number(name(), speed, "peak_rss_bytes"), bench.peakRssOutsideModelBytes(),
                 first.wallNanos() / 1e6, Double.NaN, (int) Engine.number(name(), generated, "prompt_tokens"),
                 // edgelm bench sizes its context to the prompt plus the generated tokens
                 s.promptTokens() + s.generatedTokens(), speed.path("kernels").asText("?"));

@@ -42,4 +42,10 @@ sealed interface Engine permits EdgeLmEngine, LlamaCppEngine {
         }
         return value.asDouble();
     }
+
+    /** A number an engine's answer may leave out or give as null, NaN then. */
+    static double optionalNumber(JsonNode answer, String field) {
+        JsonNode value = answer.get(field);
+        return value != null && value.isNumber() ? value.asDouble() : Double.NaN;
+    }
 }

@@ -48,7 +48,7 @@ record LlamaCppEngine(Path script) implements Engine {
         JsonNode generated = ok(Engine.parseJson(name(), first.stdout()));
         JsonNode timings = generated.path("timings_ms");
         return new Sample(Engine.number(name(), speed, "prefill_tps"), Engine.number(name(), speed, "decode_tps"),
-                (long) Engine.number(name(), speed, "max_rss_kb") * 1024, bench.peakRssOutsideModelBytes(),
+                Engine.optionalNumber(speed, "decode_cpu_cores"), (long) Engine.number(name(), speed, "max_rss_kb") * 1024, bench.peakRssOutsideModelBytes(),
                 first.wallNanos() / 1e6,
                 Engine.number(name(), timings, "load") + Engine.number(name(), timings, "prefill"),
                 (int) Engine.number(name(), generated, "n_prompt"),

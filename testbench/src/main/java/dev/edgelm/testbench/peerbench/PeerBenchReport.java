@@ -81,6 +81,8 @@ public record PeerBenchReport(Settings settings, List<FixtureResult> fixtures) {
     public enum Metric {
         PREFILL_TPS("prefill_tps", "prefill, tok/s (%p-token prompt)", (s, f) -> s.prefillTps()),
         DECODE_TPS("decode_tps", "decode, tok/s (%n tokens after the prompt)", (s, f) -> s.decodeTps()),
+        DECODE_CPU_CORES("decode_cpu_cores", "  CPU cores busy while decoding (process CPU time / wall time)",
+                (s, f) -> s.decodeCpuCores()),
         TTFT_MS("ttft_ms", "time to first token, ms: process start to exit, %t-token prompt, 1 token",
                 (s, f) -> s.ttftMs()),
         TTFT_IN_PROCESS_MS("ttft_in_process_ms", "  of which llama.cpp's model load + prefill, ms",
@@ -142,7 +144,9 @@ public record PeerBenchReport(Settings settings, List<FixtureResult> fixtures) {
                         format(r.edgeLm().median(m, r.fixture())), format(r.llamaCpp().median(m, r.fixture())),
                         ratio(r.ratio(m))));
             }
-            md.append('\n');
+            md.append(String.format(Locale.ROOT, "%nDecode per round, tok/s (CPU cores busy): %s.%n%n",
+                    Stream.of(r.edgeLm(), r.llamaCpp()).map(PeerBenchReport::decodeRounds)
+                            .collect(Collectors.joining("; "))));
         }
         md.append("#### Summary: EdgeLM / llama.cpp (speeds: above 1 is faster; time and memory: below 1 is less)\n\n");
         md.append("| fixture | prefill | decode | time to first token | RSS outside model and KV cache |\n");
@@ -206,6 +210,16 @@ public record PeerBenchReport(Settings settings, List<FixtureResult> fixtures) {
         } else {
             node.put(key, value);
         }
+    }
+
+    /**
+     * "EdgeLM 80.7 (1.97), 22.5 (0.96)": each round's decode speed and busy cores, in order, so that a round starved
+     * by other processes shows as such rather than hiding in a median.
+     */
+    private static String decodeRounds(EngineResult e) {
+        return e.engine() + " " + (e.samples().isEmpty() ? "none" : e.samples().stream()
+                .map(s -> format(s.decodeTps()) + " (" + format(s.decodeCpuCores()) + ")")
+                .collect(Collectors.joining(", ")));
     }
 
     /** "EdgeLM 32, llama.cpp 32": each engine's value of {@code field} (each distinct one, over the rounds). */

@@ -5,6 +5,9 @@ package dev.edgelm.testbench.peerbench;
  *
  * @param prefillTps               prompt tokens per second of the benchmark's prefill
  * @param decodeTps                generated tokens per second of the benchmark's decode steps
+ * @param decodeCpuCores           the benchmark process's CPU time over the wall time of its decode steps: fewer
+ *                                 busy cores than threads means the machine's other processes took the rest (NaN
+ *                                 where the engine does not report it)
  * @param peakRssBytes             the benchmark process's peak resident set as the engine reports it (EdgeLM:
  *                                 {@code VmHWM}; llama.cpp: node's {@code maxRSS}, node and V8 included)
  * @param rssOutsideModelBytes     the benchmark process's largest resident memory outside the model file's mapping
@@ -16,5 +19,5 @@ package dev.edgelm.testbench.peerbench;
  * @param contextPositions         the benchmark's context (KV cache) length in positions
  * @param backend                  the kernels the engine ran (EdgeLM's kernel set, llama.cpp's CPU backend)
  */
-public record Sample(double prefillTps, double decodeTps, long peakRssBytes, long rssOutsideModelBytes,
+public record Sample(double prefillTps, double decodeTps, double decodeCpuCores, long peakRssBytes, long rssOutsideModelBytes,
         double ttftMs, double ttftInProcessMs, int ttftPromptTokens, int contextPositions, String backend) {}

@@ -86,7 +86,7 @@ class PerplexityAndBenchCommandsTest {
         Run run = edgelm("bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "2", "-t", "1", "--json");
         assertThat(run.status()).as(run.err()).isZero();
         JsonNode json = JSON.readTree(run.out());
-        for (String field : new String[] {"prefill_tps", "decode_tps", "model_size_bytes"}) {
+        for (String field : new String[] {"prefill_tps", "decode_tps", "model_size_bytes", "decode_cpu_cores"}) {
             assertThat(json.path(field).asDouble()).as(field).isPositive();
         }
         for (String field : new String[] {"prefill_tps_stddev", "decode_tps_stddev"}) {
@@ -112,7 +112,7 @@ class PerplexityAndBenchCommandsTest {
         Run run = edgelm("bench", "-m", model.toString(), "-p", "8", "-n", "4", "-r", "1", "-t", "1");
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).containsPattern("prefill: +8 tokens, \\d+\\.\\d\\d \\+/- 0\\.00 tokens/s")
-                .containsPattern("decode: +4 tokens, \\d+\\.\\d\\d \\+/- 0\\.00 tokens/s")
+                .containsPattern("decode: +4 tokens, \\d+\\.\\d\\d \\+/- 0\\.00 tokens/s, \\d+\\.\\d\\d CPU cores busy")
                 .containsPattern("peak RSS: (\\d+\\.\\d MiB|n/a)")
                 .contains("threads:  1, kernels: ");
     }

@@ -77,6 +77,9 @@ class PeerBenchCommandTest {
             for (JsonNode round : side.path("rounds")) {
                 assertThat(round.path("prefill_tps").asDouble()).isPositive();
                 assertThat(round.path("decode_tps").asDouble()).isPositive();
+                // Both report the cores they kept busy: some, and no more than the machine has.
+                assertThat(round.path("decode_cpu_cores").asDouble()).isPositive()
+                        .isLessThanOrEqualTo(Runtime.getRuntime().availableProcessors() + 0.5);
                 assertThat(round.path("peak_rss_bytes").asLong()).isPositive();
                 assertThat(round.path("ttft_ms").asDouble()).isPositive();
             }

@@ -15,14 +15,15 @@ class PeerBenchReportTest {
     private static final long MIB = 1 << 20;
 
     private static Sample sample(double prefill, double decode, long rssOutsideModel) {
-        return new Sample(prefill, decode, 200 * MIB, rssOutsideModel, 900, Double.NaN, 32, 640, "vector-256");
+        return new Sample(prefill, decode, decode / 4, 200 * MIB, rssOutsideModel, 900, Double.NaN, 32, 640,
+                "vector-256");
     }
 
     private static FixtureResult result() {
         EngineResult ours = new EngineResult("EdgeLM", "llama-3.2-1b-Q4_0.gguf",
                 List.of(sample(30, 9, 100 * MIB), sample(10, 7, 120 * MIB), sample(20, 8, -1)), null);
         EngineResult theirs = new EngineResult("llama.cpp", "llama-3.2-1b-Q4_0.gguf",
-                List.of(new Sample(40, 4, 150 * MIB, 90 * MIB, 3000, 800, 32, 768, "haswell")),
+                List.of(new Sample(40, 4, Double.NaN, 150 * MIB, 90 * MIB, 3000, 800, 32, 768, "haswell")),
                 "exit status 1: llama.cpp could not load it");
         return new FixtureResult(ONE_B, ours, theirs);
     }
@@ -56,6 +57,9 @@ class PeerBenchReportTest {
                 "| decode, tok/s (128 tokens after the prompt) | 8.00 | 4.00 | 2.00x |",
                 "|   of which llama.cpp's model load + prefill, ms | n/a | 800 | n/a |",
                 "bench context: EdgeLM 640, llama.cpp 768 positions",
+                "|   CPU cores busy while decoding (process CPU time / wall time) | 2.00 | n/a | n/a |",
+                "Decode per round, tok/s (CPU cores busy): EdgeLM 9.00 (2.25), 7.00 (1.75), 8.00 (2.00); "
+                        + "llama.cpp 4.00 (n/a).",
                 "| llama-3.2-1b:Q4_0 | 0.50x | 2.00x | 0.30x |");
     }
 }
