@@ -301,7 +301,7 @@ final class VectorDecoders {
         }
     }
 
-    /** {@code sum row[i] * x[base + i]} for an F32 or BF16 row at byte {@code at}, read in place. */
+    /** {@code sum row[i] * x[base + i]} for an F32, F16 or BF16 row at byte {@code at}, read in place. */
     static float dotFloats(BlockFormat format, MemorySegment m, long at, float[] x, int base, int n) {
         int width = format.blockBytes();
         FloatVector acc = FloatVector.zero(FLOATS);
@@ -316,10 +316,12 @@ final class VectorDecoders {
         return VectorKernels.sum(acc) + tail;
     }
 
-    /** {@link VectorKernels#FL} F32 or BF16 values at byte {@code at}, as floats (the switch is loop-invariant). */
+    /** {@link VectorKernels#FL} F32, F16 or BF16 values at byte {@code at}, as floats (the switch is loop-invariant). */
     private static FloatVector floats(BlockFormat format, MemorySegment m, long at) {
         return switch (format) {
             case F32 -> FloatVector.fromMemorySegment(FLOATS, m, at, ByteOrder.LITTLE_ENDIAN);
+            case F16 -> VectorKernels.halvesToFloats(
+                    ShortVector.fromMemorySegment(HALF_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN));
             case BF16 -> ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.S2I, FLOAT_INTS, 0)).lanewise(VectorOperators.LSHL, 16)
                     .reinterpretAsFloats();
@@ -330,6 +332,7 @@ final class VectorDecoders {
     private static float floatAt(BlockFormat format, MemorySegment m, long at) {
         return switch (format) {
             case F32 -> m.get(VectorKernels.F32, at);
+            case F16 -> f16(m, at);
             case BF16 -> Float.intBitsToFloat((m.get(VectorKernels.F16, at) & 0xFFFF) << 16);
             default -> throw new AssertionError(format);
         };

@@ -35,8 +35,8 @@ import jdk.incubator.vector.VectorSpecies;
  * interleaved kernels ({@link InterleavedProducts}), 16 rows at a time; those of Q6_K and the ternary formats
  * ({@link InterleavedQ6K}, {@link InterleavedTq2}) fill vectors of any width with whole rows, so their integer
  * loops run at the full width. In the GGUF layout, Q8_0, Q4_0, TQ1_0,
- * TQ2_0, I2_S and Q4_K have fused matrix-vector loops that read the blocks directly, and F32 and BF16 rows are
- * widened and dotted in place. The other formats, and matrix-matrix products of fewer than
+ * TQ2_0, I2_S and Q4_K have fused matrix-vector loops that read the blocks directly, and F32, F16 and BF16 rows
+ * are widened and dotted in place. The other formats, and matrix-matrix products of fewer than
  * {@link VectorMatmul#MIN_COLUMNS} columns, first decode a weight row into this thread's {@link DecodedRow}
  * ({@link VectorDecoders}: signed 16-bit codes with per-group scales, or floats), then run one dot per activation
  * column, so each row's bytes are read and decoded once for all columns. (A fused row-by-row Q6_K loop measured
@@ -219,7 +219,7 @@ final class VectorKernels implements Kernels {
     /** The formats whose matrix-vector products read the blocks directly (the others decode rows first). */
     private static boolean hasFusedDot(BlockFormat format) {
         return switch (format) {
-            case Q8_0, Q4_0, TQ1_0, TQ2_0, I2_S, Q4_K, F32, BF16 -> true;
+            case Q8_0, Q4_0, TQ1_0, TQ2_0, I2_S, Q4_K, F32, F16, BF16 -> true;
             default -> false;
         };
     }
@@ -236,7 +236,7 @@ final class VectorKernels implements Kernels {
             case TQ2_0 -> dotTq2(m, at, cols / SUPER, x, column * cols);
             case I2_S -> dotI2s(m, at, cols / I2S_BLOCK, x.q8Codes, x.q8Scales, column * cols) * w.tensorScale();
             case Q4_K -> dotQ4K(m, at, cols / SUPER, x, column * cols);
-            case F32, BF16 -> VectorDecoders.dotFloats(w.format(), m, at, x.values, column * cols, cols);
+            case F32, F16, BF16 -> VectorDecoders.dotFloats(w.format(), m, at, x.values, column * cols, cols);
             default -> throw new AssertionError(w.format());
         };
     }
@@ -671,28 +671,30 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /**
-     * The Vector API has no half-precision type, so the bits are moved into a float's exponent and mantissa and
-     * rescaled by 2^112, which is exact for normal and subnormal halves alike; infinities and NaNs (exponent 31)
-     * get the float's all-ones exponent.
-     */
     @Override
     public void halfToFloat(short[] src, int srcOffset, float[] dst, int dstOffset, int n) {
         Objects.checkFromIndexSize(srcOffset, n, src.length);
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
         int i = 0;
         for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            IntVector h = (IntVector) ShortVector.fromArray(HALF_SHORTS, src, srcOffset + i)
-                    .convertShape(VectorOperators.S2I, FLOAT_INTS, 0);
-            IntVector magnitude = h.and(0x7FFF);
-            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-            FloatVector finite = shifted.reinterpretAsFloats().mul(0x1p112f);
-            IntVector bits = finite.reinterpretAsInts()
-                    .blend(shifted.or(0x7F80_0000), magnitude.compare(VectorOperators.GE, 0x7C00));
-            bits.or(sign).reinterpretAsFloats().intoArray(dst, dstOffset + i);
+            halvesToFloats(ShortVector.fromArray(HALF_SHORTS, src, srcOffset + i)).intoArray(dst, dstOffset + i);
         }
         reference.halfToFloat(src, srcOffset + i, dst, dstOffset + i, n - i);
+    }
+
+    /**
+     * {@link #FL} half-precision values (the bits in {@code halves}) as floats. The Vector API has no half-precision
+     * type, so the bits are moved into a float's exponent and mantissa and rescaled by 2^112, which is exact for
+     * normal and subnormal halves alike; infinities and NaNs (exponent 31) get the float's all-ones exponent.
+     */
+    static FloatVector halvesToFloats(ShortVector halves) {
+        // Sign-extended: bit 31 is the half's sign bit.
+        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, FLOAT_INTS, 0);
+        IntVector shifted = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        FloatVector finite = shifted.reinterpretAsFloats().mul(0x1p112f);
+        IntVector bits = finite.reinterpretAsInts()
+                .blend(shifted.or(0x7F80_0000), shifted.compare(VectorOperators.GE, 0x7C00 << 13));
+        return bits.or(h.and(0x8000_0000)).reinterpretAsFloats();
     }
 
     @Override
