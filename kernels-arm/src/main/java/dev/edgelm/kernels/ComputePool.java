@@ -157,7 +157,7 @@ public final class ComputePool implements AutoCloseable {
     public void matvec(Kernels kernels, WeightMatrix w, QuantizedActivations x, float[] out) {
         synchronized (callLock) {
             matrixJob.set(kernels, w, x, out, false);
-            forEachChunk(w.rows(), chunkRows(w, 1), matrixJob);
+            forEachChunk(w.rows(), chunkRows(kernels, w, 1), matrixJob);
         }
     }
 
@@ -169,22 +169,24 @@ public final class ComputePool implements AutoCloseable {
     public void matmul(Kernels kernels, WeightMatrix w, QuantizedActivations x, float[] out) {
         synchronized (callLock) {
             matrixJob.set(kernels, w, x, out, true);
-            forEachChunk(w.rows(), chunkRows(w, x.columns()), matrixJob);
+            forEachChunk(w.rows(), chunkRows(kernels, w, x.columns()), matrixJob);
         }
     }
 
     /**
      * Rows per chunk: about 8 chunks per thread, so a slow thread does not hold up the others, at least 16 and a
-     * whole number of the layout's row groups; all rows in one chunk (the caller alone) when the product is too
-     * small to be worth sharing.
+     * whole number of the layout's row groups and of the rows the kernels compute together (a chunk ending inside
+     * a kernel's step would compute rows that the next chunk computes again); all rows in one chunk (the caller
+     * alone) when the product is too small to be worth sharing.
      */
-    private int chunkRows(WeightMatrix w, int columns) {
+    private int chunkRows(Kernels kernels, WeightMatrix w, int columns) {
         if (w.weightBytes() * columns < MIN_PARALLEL_BYTES) {
             return w.rows();
         }
-        int group = w.layout().rowGroup();
+        // Both are powers of two, so the larger is a multiple of the other.
+        int step = Math.max(w.layout().rowGroup(), kernels.rowStep(w));
         int rows = Math.max(16, w.rows() / (threads() * 8));
-        return (rows + group - 1) / group * group;
+        return (rows + step - 1) / step * step;
     }
 
     /** Stops the workers; jobs already running finish first. */

@@ -2,6 +2,7 @@ package dev.edgelm.kernels;
 
 import static dev.edgelm.kernels.VectorKernels.SL;
 
+import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -26,6 +27,20 @@ final class InterleavedProducts {
          */
         void rows(MemorySegment m, long units, int lane, int blocks, QuantizedActivations x, int base, float[] out,
                 int at, int from, int to);
+    }
+
+    /**
+     * Rows {@link #matvec} computes together for {@code format}, a power of two: a row range of whole steps drops no
+     * computed lanes.
+     */
+    static int rowStep(BlockFormat format) {
+        return switch (format) {
+            case Q4_0, Q5_0 -> SL;
+            case Q4_K -> InterleavedQ4K.ROW_STEP;
+            case Q6_K -> InterleavedQ6K.ROW_STEP;
+            case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.ROW_STEP;
+            default -> throw new AssertionError(format);
+        };
     }
 
     /**

@@ -51,6 +51,8 @@ final class InterleavedQ4K {
     private static final int LANE_STEP = ROWS < GROUP ? ROWS : 0;
     /** Row alignment of a pass: its two vectors in one group when they fit. */
     private static final int PASS_ALIGN = Math.min(2 * ROWS, GROUP);
+    /** Rows a pass computes: two vectors. */
+    static final int ROW_STEP = 2 * ROWS;
 
     private static final int SUPER = VectorKernels.SUPER;
     private static final int SUB = 32;
@@ -75,7 +77,7 @@ final class InterleavedQ4K {
      */
     static void matvec(WeightMatrix w, QuantizedActivations x, int column, float[] out, int outOffset,
             int rowStart, int rowEnd) {
-        for (int first = rowStart - rowStart % PASS_ALIGN; first < rowEnd; first += 2 * ROWS) {
+        for (int first = rowStart - rowStart % PASS_ALIGN; first < rowEnd; first += ROW_STEP) {
             rows(w, x, column, out, outOffset, rowStart, rowEnd, first);
         }
     }

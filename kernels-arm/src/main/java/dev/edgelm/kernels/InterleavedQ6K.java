@@ -45,6 +45,8 @@ final class InterleavedQ6K {
     private static final VectorSpecies<Short> WORDS = FLOATS.withLanes(short.class);
     /** Rows per vector: the lanes of {@link VectorKernels#FLOATS} and {@link VectorKernels#FLOAT_INTS}. */
     static final int ROWS = FLOATS.length();
+    /** Rows a pass computes: one vector. */
+    static final int ROW_STEP = ROWS;
     /** At least {@link #ROWS} scale bytes (64 bits is the narrowest vector: 8 bytes for 4 rows at 128 bits). */
     private static final VectorSpecies<Byte> SCALE_BYTES =
             VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, ROWS * 8)));
@@ -72,7 +74,7 @@ final class InterleavedQ6K {
         MemorySegment m = w.data();
         int blocks = w.cols() / BLOCK;
         int base = column * w.cols();
-        for (int first = rowStart - rowStart % ROWS; first < rowEnd; first += ROWS) {
+        for (int first = rowStart - rowStart % ROWS; first < rowEnd; first += ROW_STEP) {
             rows(m, RowInterleaving.unitOffset(w, first / GROUP, 0), first % GROUP, blocks, x.qkCodeMemory,
                     x.qkScales, base, out, outOffset + first, Math.max(rowStart - first, 0),
                     Math.min(rowEnd - first, ROWS));

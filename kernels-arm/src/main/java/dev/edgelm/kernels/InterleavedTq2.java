@@ -52,6 +52,8 @@ final class InterleavedTq2 {
     private static final VectorSpecies<Float> FLOATS = VectorKernels.species(float.class, BITS);
     /** Rows per vector: two 16-bit lanes each. */
     private static final int ROWS = SHORTS.length() / 2;
+    /** Rows a pass computes: two vectors. */
+    static final int ROW_STEP = 2 * ROWS;
     private static final int GROUP = WeightLayout.GROUP_ROWS;
     /** Values per half of a TQ2_0 unit, and per I2_S unit. */
     private static final int HALF = 128;
@@ -83,7 +85,7 @@ final class InterleavedTq2 {
         int blocks = w.cols() / w.format().blockSize();
         int base = column * w.cols();
         float tensorScale = w.tensorScale();
-        for (int first = rowStart - rowStart % ROWS; first < rowEnd; first += 2 * ROWS) {
+        for (int first = rowStart - rowStart % ROWS; first < rowEnd; first += ROW_STEP) {
             // Past the last row, the second vector repeats the first (its lanes are dropped).
             int second = first + ROWS < w.rows() ? first + ROWS : first;
             rows(m, RowInterleaving.unitOffset(w, first / GROUP, 0), first % GROUP,

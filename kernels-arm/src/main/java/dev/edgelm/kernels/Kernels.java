@@ -68,6 +68,13 @@ public interface Kernels {
      */
     void matmul(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd);
 
+    /**
+     * Rows of {@code w} these kernels' products compute together, a power of two: a product over a row range
+     * computes whole steps and drops the rows outside the range, so a parallel product splits the rows at multiples
+     * of it.
+     */
+    int rowStep(WeightMatrix w);
+
     // ---- float vectors (attention pieces and element-wise operations)
 
     /** {@code sum a[aOffset + i] * b[bOffset + i]} for i in [0, n). */

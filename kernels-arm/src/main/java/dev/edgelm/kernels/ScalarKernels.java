@@ -43,6 +43,12 @@ public final class ScalarKernels implements Kernels {
         return rowDot(w, row, x, column, new float[CHUNK]);
     }
 
+    /** One row at a time. */
+    @Override
+    public int rowStep(WeightMatrix w) {
+        return 1;
+    }
+
     @Override
     public void matvec(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.product(w, x, out, rowStart, rowEnd, 1);

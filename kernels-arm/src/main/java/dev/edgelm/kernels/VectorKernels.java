@@ -159,6 +159,12 @@ final class VectorKernels implements Kernels {
         return decodedDot(decoded, x, column);
     }
 
+    /** Interleaved matrices: their kernel's rows per pass; the GGUF layout: one row at a time. */
+    @Override
+    public int rowStep(WeightMatrix w) {
+        return w.layout() == WeightLayout.INTERLEAVED_16 ? InterleavedProducts.rowStep(w.format()) : 1;
+    }
+
     @Override
     public void matvec(WeightMatrix w, QuantizedActivations x, float[] out, int rowStart, int rowEnd) {
         KernelChecks.product(w, x, out, rowStart, rowEnd, 1);

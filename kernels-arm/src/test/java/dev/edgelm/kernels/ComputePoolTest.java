@@ -9,6 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.edgelm.kernels.quant.BlockFormat;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -83,6 +87,38 @@ class ComputePoolTest {
                             .containsExactly(singleVector);
                 }
             }
+        }
+    }
+
+    /**
+     * A product's chunks start and end at whole steps of the rows its kernels compute together (but for the last),
+     * so that no two threads compute the same rows: the kernels here delegate to the real ones and claim a step of
+     * 32, wider than a row group.
+     */
+    @Test
+    void matrixChunksAreWholeKernelSteps() {
+        int step = 32;
+        List<int[]> ranges = Collections.synchronizedList(new ArrayList<>());
+        Kernels real = Kernels.get();
+        Kernels recording = (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(),
+                new Class<?>[] {Kernels.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "rowStep" -> step;
+                    case "matvec", "matmul" -> {
+                        ranges.add(new int[] {(int) args[3], (int) args[4]});
+                        yield method.invoke(real, args);
+                    }
+                    default -> method.invoke(real, args);
+                });
+        SplittableRandom random = new SplittableRandom(seed(710));
+        WeightMatrix w = quantizedMatrix(BlockFormat.Q8_0, 1000, 2048, random);
+        QuantizedActivations x = quantize(gaussian(random, 2048), 2048);
+        try (ComputePool pool = new ComputePool(2)) {
+            pool.matvec(recording, w, x, new float[w.rows()]);
+        }
+        assertThat(ranges).hasSizeGreaterThan(1);
+        for (int[] range : ranges) {
+            assertThat(range[0] % step).as("start " + range[0]).isZero();
+            assertThat(range[1] % step == 0 || range[1] == w.rows()).as("end " + range[1]).isTrue();
         }
     }
 
