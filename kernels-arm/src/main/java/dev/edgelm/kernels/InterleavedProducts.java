@@ -38,6 +38,7 @@ final class InterleavedProducts {
             case Q4_0, Q5_0 -> SL;
             case Q4_K -> InterleavedQ4K.ROW_STEP;
             case Q6_K -> InterleavedQ6K.ROW_STEP;
+            case Q8_0 -> InterleavedQ8_0.ROW_STEP;
             case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.ROW_STEP;
             default -> throw new AssertionError(format);
         };
@@ -54,6 +55,7 @@ final class InterleavedProducts {
             case Q4_K -> InterleavedQ4K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             case Q5_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ5_0::rows);
             case Q6_K -> InterleavedQ6K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
+            case Q8_0 -> InterleavedQ8_0.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             default -> throw new AssertionError(w.format());
         }
@@ -81,6 +83,7 @@ final class InterleavedProducts {
             case Q4_K -> InterleavedQ4K.decodeGroup(w, group, out);
             case Q5_0 -> InterleavedQ5_0.decodeGroup(w, group, out);
             case Q6_K -> InterleavedQ6K.decodeGroup(w, group, out);
+            case Q8_0 -> InterleavedQ8_0.decodeGroup(w, group, out);
             case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.decodeGroup(w, group, out);
             default -> throw new AssertionError(w.format());
         }

@@ -10,12 +10,14 @@ import java.nio.ByteOrder;
  *
  * <p>Rows 16g to 16g + 15 (group g) are stored together, block column by block column: block b of group g is a
  * unit of {@link #unitBytes()} bytes at {@code (g * blocksPerRow + b) * unitBytes()}, holding block b of each of the
- * 16 rows. Each implementation documents its unit; all of them put one byte of each of the 16 rows side by side,
- * so that one vector load holds the same value of 16 rows.
+ * 16 rows. Each implementation documents its unit; all of them put the same element (one byte, or a pair of
+ * bytes, or a 16-bit word) of each of the 16 rows side by side, so that one vector load holds the same values of
+ * many rows.
  *
  * <p>Packing and unpacking run with plain array code: they run at load time, before the JIT has compiled much.
  */
-sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq1Units, Tq2Units, I2sUnits {
+sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Q8_0Units, Tq1Units, Tq2Units,
+        I2sUnits {
 
     /** Rows per group. */
     int GROUP = WeightLayout.GROUP_ROWS;
@@ -30,6 +32,7 @@ sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Tq
             case Q4_K -> Q4KUnits.INSTANCE;
             case Q5_0 -> Q5_0Units.INSTANCE;
             case Q6_K -> Q6KUnits.INSTANCE;
+            case Q8_0 -> Q8_0Units.INSTANCE;
             case TQ1_0 -> Tq1Units.INSTANCE;
             case TQ2_0 -> Tq2Units.INSTANCE;
             case I2_S -> I2sUnits.INSTANCE;

@@ -30,11 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * 4-bit one 1905, a 2-bit one 381. A 32-value block's 16 nibble bytes fill at most 256 bits of shorts, so
  * the integer pipeline is at most 256 bits wide; float operations use the full width.
  *
- * <p>Matrices that {@link #prepare} interleaved (Q4_0, Q4_K, Q5_0, Q6_K, TQ1_0, TQ2_0 and I2_S, in whole
+ * <p>Matrices that {@link #prepare} interleaved (Q4_0, Q4_K, Q5_0, Q6_K, Q8_0, TQ1_0, TQ2_0 and I2_S, in whole
  * 16-row groups, {@link WeightLayout#INTERLEAVED_16}; TQ1_0 repacked into TQ2_0's units) run their format's
- * interleaved kernels ({@link InterleavedProducts}), 16 rows at a time; those of Q6_K and the ternary formats
- * ({@link InterleavedQ6K}, {@link InterleavedTq2}) fill vectors of any width with whole rows, so their integer
- * loops run at the full width. In the GGUF layout, Q8_0, Q4_0, TQ1_0,
+ * interleaved kernels ({@link InterleavedProducts}), 16 rows at a time; those of Q6_K, Q8_0 and the ternary formats
+ * ({@link InterleavedQ6K}, {@link InterleavedQ8_0}, {@link InterleavedTq2}) fill vectors of any width with whole
+ * rows, so their integer loops run at the full width. In the GGUF layout, Q8_0, Q4_0, TQ1_0,
  * TQ2_0, I2_S and Q4_K have fused matrix-vector loops that read the blocks directly, and F32, F16 and BF16 rows
  * are widened and dotted in place. The other formats, and matrix-matrix products of fewer than
  * {@link VectorMatmul#MIN_COLUMNS} columns, first decode a weight row into this thread's {@link DecodedRow}

@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Matrices in the interleaved layout ({@link WeightLayout#INTERLEAVED_16}), of every format that has one, against
  * the same matrices in the GGUF layout: the layout changes where bytes are, never a result beyond float rounding.
- * The cases at the bounds of the integer arithmetic of Q4_0, Q5_0 and the ternary formats are here too, Q6_K's in
+ * The cases at the bounds of the integer arithmetic of Q4_0, Q5_0, Q8_0 and the ternary formats are here too, Q6_K's in
  * {@link InterleavedQ6KProperties} and Q4_K's in {@link InterleavedQ4KProperties}. Surefire runs this class once
  * per vector width.
  */
@@ -237,8 +237,9 @@ class InterleavedLayoutProperties {
     }
 
     /**
-     * Every bit after the scale set to one pattern (Q4_0's nibbles; Q5_0's fifth bits and nibbles) against all-max
-     * activations: the 16-bit sums at their bounds.
+     * Every bit after the scale set to one pattern (Q4_0's nibbles; Q5_0's fifth bits and nibbles; Q8_0's codes, all
+     * -128 for 0x80, all 127 for 0x7F) against activations all 127 (column 0) and all -127 (column 1): the 16-bit
+     * sums at their bounds (Q8_0's reach 2 x 128 x 127 = 32512).
      */
     @ParameterizedTest
     @MethodSource("legacyFormatsAndPatterns")
@@ -321,11 +322,11 @@ class InterleavedLayoutProperties {
 
     /** The 32-value formats with one F16 scale first in the block. */
     static Stream<BlockFormat> legacyFormats() {
-        return Stream.of(Q4_0, BlockFormat.Q5_0);
+        return Stream.of(Q4_0, BlockFormat.Q5_0, BlockFormat.Q8_0);
     }
 
     static Stream<Arguments> legacyFormatsAndPatterns() {
-        return legacyFormats().flatMap(format -> IntStream.of(0x00, 0xFF, 0x0F, 0xF0, 0x88, 0x55)
+        return legacyFormats().flatMap(format -> IntStream.of(0x00, 0xFF, 0x0F, 0xF0, 0x88, 0x55, 0x80, 0x7F, 0x81)
                 .mapToObj(pattern -> Arguments.of(format, pattern)));
     }
 
@@ -429,18 +430,18 @@ class InterleavedLayoutProperties {
         assertThat(prepared.layout()).isEqualTo(KERNELS.vectorBits() == 0 ? WeightLayout.ROWS
                 : WeightLayout.INTERLEAVED_16);
         WeightMatrix oddRows = quantizedMatrix(format, 24, cols, random);
-        WeightMatrix q8 = quantizedMatrix(BlockFormat.Q8_0, 32, 64, random);
+        WeightMatrix q4_1 = quantizedMatrix(BlockFormat.Q4_1, 32, 64, random); // a format without the layout
         assertThat(KERNELS.prepare(oddRows, arena)).isSameAs(oddRows);
-        assertThat(KERNELS.prepare(q8, arena)).isSameAs(q8);
-        assertThatThrownBy(() -> RowInterleaving.interleave(q8, arena))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_0");
+        assertThat(KERNELS.prepare(q4_1, arena)).isSameAs(q4_1);
+        assertThatThrownBy(() -> RowInterleaving.interleave(q4_1, arena))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q4_1");
     }
 
     @Test
     void interleavedMatricesAreOfWholeGroups() {
         MemorySegment bytes = Arena.ofAuto().allocate(40 * 320);
-        assertThatThrownBy(() -> new WeightMatrix(BlockFormat.Q8_0, bytes, 16, 32, WeightLayout.INTERLEAVED_16))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q8_0");
+        assertThatThrownBy(() -> new WeightMatrix(BlockFormat.Q4_1, bytes, 16, 32, WeightLayout.INTERLEAVED_16))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Q4_1");
         assertThatThrownBy(() -> new WeightMatrix(Q4_0, bytes, 24, 32, WeightLayout.INTERLEAVED_16))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("24");
         assertThatThrownBy(() -> new WeightMatrix(Q4_0, bytes, 16, 32 * 41, WeightLayout.INTERLEAVED_16))

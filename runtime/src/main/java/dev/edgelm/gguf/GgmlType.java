@@ -75,7 +75,9 @@ public enum GgmlType {
      * across 16 rows. Written only for matrices without code 3 (which I2_S reads as 0 and its interleaved kernel
      * would not), so a file of this type is read without checking every code.
      */
-    I2_S_X16(1006, "i2_s_x16", 128, 32);
+    I2_S_X16(1006, "i2_s_x16", 128, 32),
+    /** Q8_0 interleaved, 36 bytes per 32 values: Q8_0's codes in pairs across 16 rows, F32 scales. */
+    Q8_0_X16(1007, "q8_0_x16", 32, 36);
 
     /** The name suffix of EdgeLM's interleaved types. */
     private static final String INTERLEAVED_SUFFIX = "_X16";

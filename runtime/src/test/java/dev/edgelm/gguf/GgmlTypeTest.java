@@ -113,7 +113,9 @@ class GgmlTypeTest {
                     .as(type.name()).isEqualTo(RowInterleaving.interleavedBytes(group));
         }
         assertThat(GgmlType.Q4_0_X16.tensorBytes(new long[] {64, 32})).isEqualTo(2 * 32 * 20);
-        assertThat(GgmlType.Q8_0.interleaved()).isEmpty();
+        assertThat(GgmlType.Q8_0_X16.tensorBytes(new long[] {64, 32})).isEqualTo(2 * 32 * 36);
+        assertThat(GgmlType.Q8_0.interleaved()).contains(GgmlType.Q8_0_X16);
+        assertThat(GgmlType.Q4_1.interleaved()).isEmpty();
     }
 
     private static int[] geometry(GgmlType type) {

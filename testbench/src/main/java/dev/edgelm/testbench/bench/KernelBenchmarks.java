@@ -19,7 +19,8 @@ import org.openjdk.jmh.runner.options.CommandLineOptionException;
  * Runs the memory bandwidth baseline and the kernel benchmarks in one JMH run, then reports each kernel as weight
  * bytes streamed per second and as a fraction of the bandwidth measured at the same thread count. Bytes are the
  * tensor's size in the GGUF file whatever layout ran, so layouts compare as model bytes per second (interleaved
- * Q4_0 actually reads 20 bytes per 32 values to the file's 18, interleaved Q4_K 152 per 256 to 144).
+ * Q4_0 actually reads 20 bytes per 32 values to the file's 18, interleaved Q8_0 36 to 34, interleaved Q4_K 152 per
+ * 256 to 144).
  *
  * <p>Arguments are JMH's own (e.g. {@code -f 1 -wi 2 -i 3 -p shape=2048x8192}); a benchmark regex narrows the
  * kernels ({@code MatVec} by default), the bandwidth baseline always runs.

@@ -36,7 +36,8 @@ public abstract class WeightProductBenchmark {
 
     /**
      * {@code prepared}: the weights in the layout the kernels multiply fastest, as a model opened by EdgeLM has them
-     * ({@link Kernels#prepare}; Q4_0 and Q4_K interleaved by the vector kernels); {@code mapped}: as in the GGUF file.
+     * ({@link Kernels#prepare}: the vector kernels interleave every format that has an interleaved layout,
+     * {@link dev.edgelm.kernels.WeightLayout#INTERLEAVED_16}); {@code mapped}: as in the GGUF file.
      */
     @Param({"prepared"})
     public String layout;

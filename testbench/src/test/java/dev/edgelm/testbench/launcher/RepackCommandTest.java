@@ -29,6 +29,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -100,20 +101,24 @@ class RepackCommandTest {
 
     /**
      * A head tied to the embedding (a vocabulary of whole 16-row groups here) gets an interleaved copy as
-     * {@code output.weight}: mapped in place, it gives the original's logits bit for bit.
+     * {@code output.weight}, and every other matrix is interleaved too: mapped in place, they give the original's
+     * logits bit for bit.
      */
-    @Test
-    void aTiedHeadGetsAnInterleavedCopyOfItsOwn() throws IOException {
-        Path tied = TinyFixtures.tiny(Files.createDirectories(dir.resolve("tied")), "llama", "pure-Q4_0",
+    @ParameterizedTest
+    @CsvSource({"pure-Q4_0, Q4_0_X16", "pure-Q8_0, Q8_0_X16"})
+    void aTiedHeadGetsAnInterleavedCopyOfItsOwn(String types, GgmlType interleaved) throws IOException {
+        Path tied = TinyFixtures.tiny(Files.createDirectories(dir.resolve("tied-" + types)), "llama", types,
                 ShapePreset.TINY.shape(), FixtureTokenizer.builtin(381), 11);
-        Path copy = dir.resolve("tied.repacked.gguf");
+        Path copy = dir.resolve("tied-" + types + ".repacked.gguf");
         Run run = edgelm("repack", "-m", tied.toString(), "-o", copy.toString());
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).contains("tied output head added interleaved as output.weight");
         try (Model model = Model.open(copy); Model reference = Model.open(tied);
                 ComputePool pool = new ComputePool(2)) {
             assertThat(reference.gguf().findTensor("output.weight")).isEmpty();
-            assertThat(model.gguf().tensor("output.weight").type()).isEqualTo(GgmlType.Q4_0_X16);
+            assertThat(model.gguf().tensor("output.weight").type()).isEqualTo(interleaved);
+            assertThat(model.gguf().tensors()).filteredOn(t -> t.rank() == 2 && !t.name().equals("token_embd.weight"))
+                    .isNotEmpty().allMatch(t -> t.type() == interleaved);
             WeightMatrix head = model.weights().output().weight();
             assertThat(head.data().address()).isEqualTo(model.gguf().tensor("output.weight").data().address());
             assertThat(model.weights().tokenEmbedding().layout()).isEqualTo(WeightLayout.ROWS);
