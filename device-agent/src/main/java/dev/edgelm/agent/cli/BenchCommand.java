@@ -3,7 +3,6 @@ package dev.edgelm.agent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.management.OperatingSystemMXBean;
 import dev.edgelm.generate.Cancellation;
 import dev.edgelm.generate.GenerationRequest;
 import dev.edgelm.generate.GenerationResult;
@@ -19,7 +18,6 @@ import dev.edgelm.model.ForwardPass;
 import dev.edgelm.model.Model;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -167,6 +165,7 @@ final class BenchCommand implements Callable<Integer> {
             float[] logits = new float[m.config().vocabularySize()];
             double[] prefill = new double[repetitions];
             double[] decode = new double[repetitions];
+            OptionalLong cpuStart = ProcessCpuClock.nanos();
             long decodeCpuNanos = 0;
             long decodeWallNanos = 0;
             for (int run = -1; run < repetitions; run++) {
@@ -175,12 +174,12 @@ final class BenchCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 pass.forward(tokens, 0, promptTokens, 0, logits);
                 long prefilled = System.nanoTime();
-                long cpuBefore = processCpuNanos();
+                long cpuBefore = ProcessCpuClock.nanos().orElse(0);
                 for (int i = promptTokens; i < tokens.length; i++) {
                     pass.forward(tokens, i, 1, i, logits);
                 }
                 long end = System.nanoTime();
-                long cpuAfter = processCpuNanos();
+                long cpuAfter = ProcessCpuClock.nanos().orElse(0);
                 if (run >= 0) {
                     prefill[run] = promptTokens * 1e9 / (prefilled - start);
                     decode[run] = generatedTokens * 1e9 / (end - prefilled);
@@ -188,7 +187,7 @@ final class BenchCommand implements Callable<Integer> {
                     decodeWallNanos += end - prefilled;
                 }
             }
-            double cpuCores = processCpuNanos() < 0 ? Double.NaN : decodeCpuNanos / (double) decodeWallNanos;
+            double cpuCores = cpuStart.isEmpty() ? Double.NaN : decodeCpuNanos / (double) decodeWallNanos;
             Report report = new Report(SetUp.of(m, pool), Speed.of(prefill), Speed.of(decode), cpuCores);
             PrintWriter out = spec.commandLine().getOut();
             out.println(json ? toJson(report) : toText(report));
@@ -248,15 +247,6 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IOException e) {
             return OptionalLong.empty();
         }
-    }
-
-    /**
-     * The CPU time of the whole process so far (compute threads, and also the JIT's and the collector's), in
-     * nanoseconds, or -1 where the JVM does not report it.
-     */
-    private static long processCpuNanos() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
     }
 
     private String toText(Report r) {
