@@ -67,24 +67,27 @@ class ComputePoolTest {
     void resultsDoNotDependOnTheThreadCount() {
         for (BlockFormat format : new BlockFormat[] {BlockFormat.Q4_0, BlockFormat.Q8_0, BlockFormat.TQ2_0,
                 BlockFormat.Q4_K, BlockFormat.Q6_K, BlockFormat.F16}) {
-            long seed = seed(700 + format.ordinal());
-            SplittableRandom random = new SplittableRandom(seed);
-            WeightMatrix w = quantizedMatrix(format, 301, 512, random);
-            QuantizedActivations x = quantize(gaussian(random, 3 * 512), 512);
-            float[] single = new float[w.rows() * 3];
-            Kernels.get().matmul(w, x, single, 0, w.rows());
-            float[] singleVector = new float[w.rows()];
-            Kernels.get().matvec(w, x, singleVector, 0, w.rows());
-            for (int threads = 1; threads <= 3; threads++) {
-                try (ComputePool pool = new ComputePool(threads)) {
-                    float[] out = new float[w.rows() * 3];
-                    pool.matmul(Kernels.get(), w, x, out);
-                    assertThat(out).as(format + " matmul, " + threads + " threads, " + replay(seed))
-                            .containsExactly(single);
-                    float[] vector = new float[w.rows()];
-                    pool.matvec(Kernels.get(), w, x, vector);
-                    assertThat(vector).as(format + " matvec, " + threads + " threads, " + replay(seed))
-                            .containsExactly(singleVector);
+            // 3 columns decode and dot, 27 run the float tiles of prefill; rows of two value blocks and a part.
+            for (int columns : new int[] {3, 27}) {
+                long seed = seed(700 + format.ordinal());
+                SplittableRandom random = new SplittableRandom(seed);
+                WeightMatrix w = quantizedMatrix(format, 301, 1280, random);
+                QuantizedActivations x = quantize(gaussian(random, columns * 1280), 1280);
+                float[] single = new float[w.rows() * columns];
+                Kernels.get().matmul(w, x, single, 0, w.rows());
+                float[] singleVector = new float[w.rows()];
+                Kernels.get().matvec(w, x, singleVector, 0, w.rows());
+                for (int threads = 1; threads <= 3; threads++) {
+                    try (ComputePool pool = new ComputePool(threads)) {
+                        float[] out = new float[w.rows() * columns];
+                        pool.matmul(Kernels.get(), w, x, out);
+                        assertThat(out).as(format + " matmul of " + columns + " columns, " + threads + " threads, "
+                                + replay(seed)).containsExactly(single);
+                        float[] vector = new float[w.rows()];
+                        pool.matvec(Kernels.get(), w, x, vector);
+                        assertThat(vector).as(format + " matvec, " + threads + " threads, " + replay(seed))
+                                .containsExactly(singleVector);
+                    }
                 }
             }
         }

@@ -349,14 +349,15 @@ class InterleavedLayoutProperties {
 
     /**
      * Prefill: from {@link VectorMatmul#MIN_COLUMNS} columns both layouts run the same float tiles on the same
-     * decoded values in the same order, so they agree bit for bit; below it, each against the reference.
+     * decoded values in the same order, so they agree bit for bit; below it, each against the reference. Rows are
+     * longer than two {@link VectorMatmul#K_BLOCK}s, by a partial block.
      */
     @ParameterizedTest
     @MethodSource("formatsAndColumns")
     void matmulMatchesTheRowLayout(BlockFormat format, int columns) {
         long seed = seed(7700 + columns);
         SplittableRandom random = new SplittableRandom(seed);
-        int cols = 5 * format.blockSize();
+        int cols = (2 * VectorMatmul.K_BLOCK / format.blockSize() + 1) * format.blockSize();
         WeightMatrix w = quantizedMatrix(format, 80, cols, random);
         QuantizedActivations x = quantize(gaussian(random, columns * cols), cols);
         String context = format + ", " + columns + " columns, " + replay(seed);
@@ -367,7 +368,7 @@ class InterleavedLayoutProperties {
     }
 
     static Stream<Arguments> formatsAndColumns() {
-        return interleavedFormats().flatMap(format -> IntStream.of(1, 2, 5, 6, 13, 19)
+        return interleavedFormats().flatMap(format -> IntStream.of(1, 2, 5, 6, 13, 19, 27, 61, 101)
                 .mapToObj(columns -> Arguments.of(format, columns)));
     }
 
@@ -408,14 +409,19 @@ class InterleavedLayoutProperties {
     void poolResultsDoNotDependOnTheThreadCount(BlockFormat format) {
         SplittableRandom random = new SplittableRandom(seed(7900));
         WeightMatrix w = interleave(quantizedMatrix(format, 400, 1024, random)); // over the pool's sharing threshold
-        QuantizedActivations x = quantize(gaussian(random, 1024), 1024);
+        QuantizedActivations x = quantize(gaussian(random, 27 * 1024), 1024);
         float[] one = new float[400];
         float[] three = new float[400];
+        float[] oneMatmul = new float[400 * 27];
+        float[] threeMatmul = new float[400 * 27];
         try (ComputePool single = new ComputePool(1); ComputePool pool = new ComputePool(3)) {
             single.matvec(KERNELS, w, x, one);
             pool.matvec(KERNELS, w, x, three);
+            single.matmul(KERNELS, w, x, oneMatmul);
+            pool.matmul(KERNELS, w, x, threeMatmul);
         }
         assertThat(three).isEqualTo(one);
+        assertThat(threeMatmul).isEqualTo(oneMatmul);
     }
 
     @ParameterizedTest

@@ -103,12 +103,31 @@ class KernelConformanceProperties {
     void matmulMatchesReferenceWithinTolerance(BlockFormat format) {
         int unit = rowUnit(format);
         // Below VectorMatmul.MIN_COLUMNS the vector kernels decode and dot; from it on, they multiply float tiles:
-        // 13 and 19 columns fill one- and two-vector tiles at every width, and 11 rows leave a partial row tile.
-        for (int columns : new int[] {1, 2, 5, VectorMatmul.MIN_COLUMNS, 13, 19}) {
+        // 13 to 101 columns fill four-, two- and one-vector tiles, wholly and partly, at every width (four-vector
+        // tiles at 128 and 512 bits, VectorMatmul.TILE_VECTORS), and 11 rows leave a partial row tile.
+        for (int columns : new int[] {1, 2, 5, VectorMatmul.MIN_COLUMNS, 13, 19, 27, 61, 101}) {
             long seed = seed(4000 * format.ordinal() + columns);
             SplittableRandom random = new SplittableRandom(seed);
             WeightMatrix w = quantizedMatrix(format, 11, 3 * unit, random);
             QuantizedActivations x = quantize(gaussian(random, columns * 3 * unit), 3 * unit);
+            checkMatmul(w, x, RELATIVE_TOLERANCE, format + " " + columns + " columns, " + replay(seed));
+        }
+    }
+
+    /**
+     * Rows longer than {@link VectorMatmul#K_BLOCK}, by a partial block: the tiles resume from the partial sums of
+     * the blocks before. 27 and 101 columns run every tile width at every vector width.
+     */
+    @ParameterizedTest
+    @MethodSource("formats")
+    void matmulOfRowsLongerThanAValueBlock(BlockFormat format) {
+        int unit = rowUnit(format);
+        int cols = (2 * VectorMatmul.K_BLOCK / unit + 1) * unit;
+        for (int columns : new int[] {27, 101}) {
+            long seed = seed(4500 * format.ordinal() + columns);
+            SplittableRandom random = new SplittableRandom(seed);
+            WeightMatrix w = quantizedMatrix(format, 11, cols, random);
+            QuantizedActivations x = quantize(gaussian(random, columns * cols), cols);
             checkMatmul(w, x, RELATIVE_TOLERANCE, format + " " + columns + " columns, " + replay(seed));
         }
     }
