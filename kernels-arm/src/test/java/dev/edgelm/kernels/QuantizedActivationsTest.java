@@ -180,6 +180,44 @@ class QuantizedActivationsTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * Split across a pool, quantization gives every code, scale, sum and interleaved value that one thread gives:
+     * lengths with and without Q8_K, one that is not a multiple of 32 (floats only), column counts below and above
+     * the interleaving threshold and not a multiple of the thread count.
+     */
+    @Test
+    void aPoolQuantizesAsOneThreadDoes() {
+        for (int length : new int[] {96, 512, 1280, 100}) {
+            for (int columns : new int[] {1, VectorMatmul.MIN_COLUMNS - 1, VectorMatmul.MIN_COLUMNS, 27, 64}) {
+                long seed = seed(900 + length + columns);
+                float[] x = gaussian(new SplittableRandom(seed), columns * length + 7);
+                QuantizedActivations serial = QuantizedActivations.allocate(length, 64);
+                serial.quantize(x, 7, columns);
+                for (int threads = 1; threads <= 3; threads++) {
+                    QuantizedActivations split = QuantizedActivations.allocate(length, 64);
+                    try (ComputePool pool = new ComputePool(threads)) {
+                        split.quantize(x, 7, columns, pool);
+                    }
+                    String context = length + " values, " + columns + " columns, " + threads + " threads, "
+                            + replay(seed);
+                    assertThat(split.columns()).as(context).isEqualTo(columns);
+                    assertThat(split.values).as(context).isEqualTo(serial.values);
+                    assertThat(split.q8Codes).as(context).isEqualTo(serial.q8Codes);
+                    assertThat(split.q8Scales).as(context).isEqualTo(serial.q8Scales);
+                    assertThat(split.q8Sums).as(context).isEqualTo(serial.q8Sums);
+                    assertThat(split.q8ScaledSums).as(context).isEqualTo(serial.q8ScaledSums);
+                    assertThat(split.qkCodes).as(context).isEqualTo(serial.qkCodes);
+                    assertThat(split.qkScales).as(context).isEqualTo(serial.qkScales);
+                    assertThat(split.qkSums16).as(context).isEqualTo(serial.qkSums16);
+                    assertThat(split.qkSums256).as(context).isEqualTo(serial.qkSums256);
+                    assertThat(split.interleavedFloats).as(context).isEqualTo(serial.interleavedFloats);
+                    assertThat(split.interleavedQ8).as(context).isEqualTo(serial.interleavedQ8);
+                    assertThat(split.interleavedQk).as(context).isEqualTo(serial.interleavedQk);
+                }
+            }
+        }
+    }
+
     private static MemorySegment encode(BlockFormat format, float[] x) {
         MemorySegment bytes = Arena.ofAuto().allocate(format.rowBytes(x.length));
         BlockCodec.of(format).quantizeRow(x, 0, x.length, bytes, 0);

@@ -374,7 +374,7 @@ public final class ForwardPass {
 
     private QuantizedActivations quantized(float[] src, int n, int length) {
         QuantizedActivations a = activationsOf(length);
-        a.quantize(src, 0, n);
+        a.quantize(src, 0, n, pool);
         return a;
     }
 
