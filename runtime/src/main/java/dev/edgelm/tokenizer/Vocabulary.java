@@ -40,7 +40,8 @@ final class Vocabulary {
     private static final Set<String> FIM_SEP_TEXTS = Set.of("<|file_sep|>");
 
     final boolean spm;
-    final String[] texts;
+    /** Each token's text, UTF-8. */
+    private final PackedBytes texts;
     final float[] scores;
     final int[] attrs;
     /** Text to id; for duplicate texts the last id wins, as in llama.cpp's token_to_id. */
@@ -54,9 +55,11 @@ final class Vocabulary {
     final boolean addSpacePrefix;
     /** Ids of tokens cut out of text before BPE (control, user-defined, unknown), longest text first. */
     final int[] specials;
+    /** The text of each of {@link #specials}, in the same order (a few hundred at most: kept as strings). */
+    final String[] specialTexts;
     final boolean[] endOfGeneration;
     /** Each token's decoded bytes, special tokens rendered as their text. */
-    final byte[][] pieces;
+    final PackedBytes pieces;
 
     Vocabulary(GgufMetadata md, boolean spm, boolean llama3) {
         this.spm = spm;
@@ -65,14 +68,6 @@ final class Vocabulary {
         if (n == 0) {
             throw new IllegalArgumentException("tokenizer.ggml.tokens is empty");
         }
-        texts = new String[n];
-        int i = 0;
-        for (String text : tokenArray.asList()) {
-            // As llama.cpp: an empty token could never be matched or decoded.
-            texts[i] = text.isEmpty() ? "[EMPTY_" + i + "]" : text;
-            i++;
-        }
-        ids = new TextIndex(texts);
 
         scores = new float[n];
         md.getOptionalNumericArray("tokenizer.ggml.scores").ifPresent(a -> {
@@ -116,10 +111,18 @@ final class Vocabulary {
         addEos = md.getOptionalBoolean("tokenizer.ggml.add_eos_token").orElse(false);
         addSpacePrefix = md.getOptionalBoolean("tokenizer.ggml.add_space_prefix").orElse(spm);
 
-        // Find end-of-turn and fill-in-the-middle tokens by text when the metadata does not name them, and make
-        // them control tokens (conversions often leave them "normal", which would let user text produce them).
+        // One pass over the texts, each decoded once and packed: find end-of-turn and fill-in-the-middle tokens by
+        // text when the metadata does not name them, and make them control tokens (conversions often leave them
+        // "normal", which would let user text produce them); then each token's final kind, then its piece.
+        PackedBytes.Builder textBuilder = new PackedBytes.Builder(n);
+        PackedBytes.Builder pieceBuilder = new PackedBytes.Builder(n);
+        endOfGeneration = new boolean[n];
         for (int t = 0; t < n; t++) {
-            String text = texts[t];
+            String text = tokenArray.get(t);
+            if (text.isEmpty()) {
+                text = "[EMPTY_" + t + "]"; // as llama.cpp: an empty token could never be matched or decoded
+            }
+            textBuilder.add(text.getBytes(StandardCharsets.UTF_8));
             if (eotId < 0 && EOT_TEXTS.contains(text)) {
                 eotId = t;
                 attrs[t] |= CONTROL;
@@ -140,18 +143,19 @@ final class Vocabulary {
                 fimSep = t;
                 attrs[t] |= CONTROL;
             }
-        }
-        eot = eotId;
-        endOfGeneration = new boolean[n];
-        for (int t = 0; t < n; t++) {
-            if ((attrs[t] & CONTROL) != 0 && texts[t].contains("unused")) {
+            if ((attrs[t] & CONTROL) != 0 && text.contains("unused")) {
                 attrs[t] |= UNUSED;
             }
-            if (EOG_TEXTS.contains(texts[t])) {
+            if (EOG_TEXTS.contains(text)) {
                 endOfGeneration[t] = true;
                 attrs[t] |= CONTROL;
             }
+            pieceBuilder.add(piece(text, attrs[t]));
         }
+        texts = textBuilder.build();
+        pieces = pieceBuilder.build();
+        ids = new TextIndex(texts);
+        eot = eotId;
         for (int id : new int[] {fimPad, fimRep, fimSep, eos, eotId, eomId}) {
             if (id >= 0) {
                 endOfGeneration[id] = true;
@@ -164,15 +168,12 @@ final class Vocabulary {
                 special.add(t);
             }
         }
-        int[] utf8Length = new int[n];
-        for (int id : special) {
-            utf8Length[id] = texts[id].getBytes(StandardCharsets.UTF_8).length;
-        }
         // Longest first, so that "<|im_start|>" is cut before "<|im" could be; by id among equal lengths, to be
         // deterministic where llama.cpp's unstable sort is not.
-        special.sort((a, b) -> utf8Length[a] != utf8Length[b] ? Integer.compare(utf8Length[b], utf8Length[a])
+        special.sort((a, b) -> texts.length(a) != texts.length(b) ? Integer.compare(texts.length(b), texts.length(a))
                 : Integer.compare(a, b));
         specials = special.stream().mapToInt(Integer::intValue).toArray();
+        specialTexts = Arrays.stream(specials).mapToObj(texts::utf8).toArray(String[]::new);
 
         // Phi-3's special tokens swallow the whitespace after them (llama.cpp sets this by model name).
         String name = md.getOptionalString("general.name").orElse("").toLowerCase(Locale.ROOT);
@@ -185,15 +186,15 @@ final class Vocabulary {
                 setAttr(text, RSTRIP, false);
             }
         }
-
-        pieces = new byte[n][];
-        for (int t = 0; t < n; t++) {
-            pieces[t] = piece(t);
-        }
     }
 
     int size() {
-        return texts.length;
+        return texts.size();
+    }
+
+    /** The text of token {@code id}. */
+    String text(int id) {
+        return texts.utf8(id);
     }
 
     /** Id of {@code text}, or -1. */
@@ -232,10 +233,11 @@ final class Vocabulary {
         }
     }
 
-    /** What token {@code id} decodes to, as llama.cpp's token_to_piece with special tokens rendered. */
-    private byte[] piece(int id) {
-        String text = texts[id];
-        int a = attrs[id];
+    /**
+     * What a token of {@code text} and attributes {@code a} decodes to, as llama.cpp's token_to_piece with special
+     * tokens rendered.
+     */
+    private byte[] piece(String text, int a) {
         if ((a & (UNKNOWN | CONTROL | USER_DEFINED)) != 0) {
             return text.getBytes(StandardCharsets.UTF_8);
         }

@@ -74,11 +74,12 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SpmTokeni
             return fragments;
         }
         fragments.add(Fragment.text(0, text.length()));
-        for (int id : vocab.specials) {
+        for (int s = 0; s < vocab.specials.length; s++) {
+            int id = vocab.specials[s];
             if (!parseSpecial && vocab.hasAttr(id, Vocabulary.CONTROL | Vocabulary.UNKNOWN)) {
                 continue;
             }
-            String special = vocab.texts[id];
+            String special = vocab.specialTexts[s];
             List<Fragment> next = null;
             for (int f = 0; f < fragments.size(); f++) {
                 Fragment fragment = fragments.get(f);
@@ -146,13 +147,15 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SpmTokeni
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(ids.length * 4);
         boolean strip = vocab.addSpacePrefix;
         for (int id : ids) {
-            byte[] piece = piece(id, renderSpecial);
-            int from = 0;
-            if (strip && piece.length > 0) {
-                strip = false;
-                from = piece[0] == ' ' ? 1 : 0;
+            if (hidden(id, renderSpecial)) {
+                continue;
             }
-            bytes.write(piece, from, piece.length - from);
+            int from = 0;
+            if (strip && vocab.pieces.length(id) > 0) {
+                strip = false;
+                from = vocab.pieces.byteAt(vocab.pieces.start(id)) == ' ' ? 1 : 0;
+            }
+            vocab.pieces.writeTo(id, from, bytes);
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }
@@ -162,23 +165,26 @@ abstract sealed class VocabularyTokenizer implements Tokenizer permits SpmTokeni
         return new StreamingDecoder(id -> piece(id, renderSpecial), startOfText && vocab.addSpacePrefix);
     }
 
+    /** Token {@code id}'s bytes as a stream renders them (a copy: the pieces are packed). */
     private byte[] piece(int id, boolean renderSpecial) {
+        return hidden(id, renderSpecial) ? EMPTY : vocab.pieces.copy(id);
+    }
+
+    /** Whether token {@code id} renders as nothing: a control or unknown token when specials are not rendered. */
+    private boolean hidden(int id, boolean renderSpecial) {
         Objects.checkIndex(id, vocab.size());
-        if (!renderSpecial && vocab.hasAttr(id, Vocabulary.CONTROL | Vocabulary.UNKNOWN)) {
-            return EMPTY;
-        }
-        return vocab.pieces[id];
+        return !renderSpecial && vocab.hasAttr(id, Vocabulary.CONTROL | Vocabulary.UNKNOWN);
     }
 
     @Override
     public byte[] tokenBytes(int id) {
-        return piece(id, true).clone();
+        return piece(id, true);
     }
 
     @Override
     public String tokenText(int id) {
         Objects.checkIndex(id, vocab.size());
-        return vocab.texts[id];
+        return vocab.text(id);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.edgelm.tokenizer;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -10,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link TextIndex} against a {@code HashMap} filled the way llama.cpp fills its token_to_id (last id wins), on
- * seeded random vocabularies with duplicates, texts whose {@code String} hashes collide, and lookups of absent
- * texts. Reproduce a failure with {@code -Dtokenizer.seed=SEED}.
+ * seeded random vocabularies with duplicates, texts whose {@code String} hashes collide, texts of one to four UTF-8
+ * bytes per character, and lookups of absent texts. Reproduce a failure with {@code -Dtokenizer.seed=SEED}.
  */
 class TextIndexTest {
 
@@ -26,7 +27,7 @@ class TextIndexTest {
                 texts[id] = randomText(random);
                 oracle.put(texts[id], id);
             }
-            TextIndex index = new TextIndex(texts);
+            TextIndex index = new TextIndex(pack(texts));
             String context = "seed " + seed + " (rerun with -Dtokenizer.seed=" + seed + "), round " + round;
             for (String text : texts) {
                 assertThat(index.get(text)).as(context + ", \"" + text + "\"").isEqualTo(oracle.get(text));
@@ -44,11 +45,31 @@ class TextIndexTest {
         // "Aa" and "BB" have the same String hash, and so does every concatenation of them of equal length.
         String[] texts = {"AaAa", "AaBB", "BBAa", "BBBB", "Aa", "BB"};
         assertThat(texts[0].hashCode()).isEqualTo(texts[3].hashCode());
-        TextIndex index = new TextIndex(texts);
+        TextIndex index = new TextIndex(pack(texts));
         for (int id = 0; id < texts.length; id++) {
             assertThat(index.get(texts[id])).isEqualTo(id);
         }
         assertThat(index.get("AaA")).isEqualTo(-1);
+    }
+
+    @Test
+    void findsTextsOfEveryUtf8LengthAndNoPrefixOrExtension() {
+        String[] texts = {"a", "\u00e9", "\u20ac", "\ud83d\ude00", "a\ud83d\ude00\u00e9", "\u20ac\u20ac"};
+        TextIndex index = new TextIndex(pack(texts));
+        for (int id = 0; id < texts.length; id++) {
+            assertThat(index.get(texts[id])).as(texts[id]).isEqualTo(id);
+        }
+        for (String absent : new String[] {"", "\u20ac\u20ac\u20ac", "a\ud83d\ude00", "\ud83d", "\ude00", "\u00e9a"}) {
+            assertThat(index.get(absent)).as(absent).isEqualTo(-1);
+        }
+    }
+
+    private static PackedBytes pack(String[] texts) {
+        PackedBytes.Builder builder = new PackedBytes.Builder(texts.length);
+        for (String text : texts) {
+            builder.add(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return builder.build();
     }
 
     /** Short texts from a small alphabet, so that duplicates are common; colliding pairs from "Aa"/"BB". */
@@ -56,11 +77,12 @@ class TextIndexTest {
         StringBuilder sb = new StringBuilder();
         int parts = random.nextInt(0, 4);
         for (int i = 0; i < parts; i++) {
-            sb.append(switch (random.nextInt(4)) {
+            sb.append(switch (random.nextInt(5)) {
                 case 0 -> "Aa";
                 case 1 -> "BB";
                 case 2 -> String.valueOf((char) ('a' + random.nextInt(3)));
-                default -> "\u0120" + (char) ('x' + random.nextInt(3));
+                case 3 -> "\u0120" + (char) ('x' + random.nextInt(3));
+                default -> random.nextBoolean() ? "\u20ac" : "\ud83d\ude00";
             });
         }
         return sb.toString();
