@@ -12,9 +12,9 @@ import java.util.Set;
  * every weight matrix that takes them as input (Q, K and V; gate and up), in whichever encoding each weight
  * format's dot product needs ({@link Encoding#of}).
  *
- * <p>It keeps the float values (for F32, F16 and BF16 weights), Q8_0 codes with their per-32 scales and code
- * sums (when the length is a multiple of 32), and Q8_K codes with their per-256 scales and per-16 code sums
- * (when the length is a multiple of 256). Codes are stored widened to {@code short}: kernels load them straight
+ * <p>It keeps the float values (for F32, F16 and BF16 weights, when asked for), Q8_0 codes with their per-32
+ * scales and code sums (when the length is a multiple of 32), and Q8_K codes with their per-256 scales and per-16
+ * code sums (when the length is a multiple of 256). Codes are stored widened to {@code short}: kernels load them straight
  * into 16-bit lanes. All buffers are allocated once, by {@link #allocate}; {@link #quantize} refills them.
  *
  * <p>Not thread-safe to refill; any number of threads may read it between refills (the compute pool's hand-off
@@ -54,6 +54,10 @@ public final class QuantizedActivations {
     private final int capacity;
     private int columns;
 
+    /**
+     * The float values, for F32, F16 and BF16 weights; null unless {@link Encoding#FLOAT} was asked for: the codes
+     * are quantized straight from the caller's array, and a batch of copies would be megabytes nobody reads.
+     */
     final float[] values;
     /** Q8_0: codes, one scale and one code sum per 32 values; null when the length is not a multiple of 32. */
     final short[] q8Codes;
@@ -88,7 +92,7 @@ public final class QuantizedActivations {
         this.length = length;
         this.capacity = capacity;
         int total = Math.multiplyExact(length, capacity);
-        this.values = new float[total];
+        this.values = encodings.contains(Encoding.FLOAT) ? new float[total] : null;
         boolean q8 = encodings.contains(Encoding.Q8_0) && length % Q8_BLOCK == 0;
         this.q8Codes = q8 ? new short[total] : null;
         this.q8Scales = q8 ? new float[total / Q8_BLOCK] : null;
@@ -157,7 +161,7 @@ public final class QuantizedActivations {
      */
     public boolean supports(Encoding encoding) {
         return switch (encoding) {
-            case FLOAT -> true;
+            case FLOAT -> values != null;
             case Q8_0 -> q8Codes != null;
             case Q8_K -> qkCodes != null;
         };
@@ -207,21 +211,25 @@ public final class QuantizedActivations {
         this.columns = columns;
     }
 
-    /** Copies and quantizes columns [first, end). */
+    /** Copies (when the float encoding is held) and quantizes columns [first, end). */
     private void quantizeColumns(float[] src, int srcOffset, int first, int end) {
-        System.arraycopy(src, srcOffset + first * length, values, first * length, (end - first) * length);
+        if (values != null) {
+            System.arraycopy(src, srcOffset + first * length, values, first * length, (end - first) * length);
+        }
         if (q8Codes != null) {
             for (int b = first * length / Q8_BLOCK; b < end * length / Q8_BLOCK; b++) {
-                q8Scales[b] = VECTOR ? VectorQuantizer.quantizeQ8_0(values, b * Q8_BLOCK, q8Codes, b * Q8_BLOCK)
-                        : ActivationQuantizer.quantizeQ8_0(values, b * Q8_BLOCK, q8Codes, b * Q8_BLOCK);
+                int from = srcOffset + b * Q8_BLOCK;
+                q8Scales[b] = VECTOR ? VectorQuantizer.quantizeQ8_0(src, from, q8Codes, b * Q8_BLOCK)
+                        : ActivationQuantizer.quantizeQ8_0(src, from, q8Codes, b * Q8_BLOCK);
                 q8Sums[b] = sum(q8Codes, b * Q8_BLOCK, Q8_BLOCK);
                 q8ScaledSums[b] = q8Scales[b] * q8Sums[b];
             }
         }
         if (qkCodes != null) {
             for (int b = first * length / QK_BLOCK; b < end * length / QK_BLOCK; b++) {
-                qkScales[b] = VECTOR ? VectorQuantizer.quantizeQ8K(values, b * QK_BLOCK, qkCodes, b * QK_BLOCK)
-                        : ActivationQuantizer.quantizeQ8K(values, b * QK_BLOCK, qkCodes, b * QK_BLOCK);
+                int from = srcOffset + b * QK_BLOCK;
+                qkScales[b] = VECTOR ? VectorQuantizer.quantizeQ8K(src, from, qkCodes, b * QK_BLOCK)
+                        : ActivationQuantizer.quantizeQ8K(src, from, qkCodes, b * QK_BLOCK);
                 int blockSum = 0;
                 for (int g = 0; g < QK_BLOCK / QK_SUM_GROUP; g++) {
                     int s = sum(qkCodes, b * QK_BLOCK + g * QK_SUM_GROUP, QK_SUM_GROUP);

@@ -130,6 +130,7 @@ class QuantizedActivationsTest {
         QuantizedActivations q8Only = QuantizedActivations.allocate(512, 8, EnumSet.of(Encoding.Q8_0));
         assertThat(q8Only.supports(Encoding.Q8_0)).isTrue();
         assertThat(q8Only.supports(Encoding.Q8_K)).isFalse();
+        assertThat(q8Only.supports(Encoding.FLOAT)).isFalse();
         assertThat(q8Only.interleaved(Encoding.FLOAT)).isNull();
         assertThat(q8Only.interleaved(Encoding.Q8_K)).isNull();
         // Asked for, but the length does not allow it.

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -51,6 +52,7 @@ public final class ForwardPass {
     private final float[] attended;
     private final float[] projected;
     private final float[] gates;
+    /** Null unless some layer's FFN is gated. */
     private final float[] ups;
     /**
      * Quantized activations for each input length a projection takes (the width, and each layer's attention and FFN
@@ -87,17 +89,24 @@ public final class ForwardPass {
         int b = batchCapacity;
         int dim = config.embeddingLength();
         int maxKv = config.layers().stream().mapToInt(LayerShape::kvHeads).max().orElseThrow();
+        int ff = config.maxFeedForwardLength();
+        // Each buffer as wide as this model's layers use it (a batch of them is megabytes): normed holds the
+        // attention and FFN widths only for sub-norms (BitNet), gates a second FFN width only for a fused gate, and
+        // ups exists only for a gated FFN.
+        int normedWidth = Math.max(dim, Math.max(
+                anyLayer(weights, w -> w.attnSubNorm() != null) ? config.maxAttentionWidth() : 0,
+                anyLayer(weights, w -> w.ffnSubNorm() != null) ? ff : 0));
         residual = new float[b * dim];
-        normed = new float[b * Math.max(dim, Math.max(config.maxAttentionWidth(), config.maxFeedForwardLength()))];
+        normed = new float[b * normedWidth];
         queries = new float[b * config.maxQueryWidth()];
         keys = new float[b * maxKv * config.headDimK()];
         values = new float[b * maxKv * config.headDimV()];
-        boolean anyFusedQkv = weights.layers().stream().anyMatch(LayerWeights::fusedQkv);
-        fusedQkv = anyFusedQkv ? new float[queries.length + keys.length + values.length] : null;
+        fusedQkv = anyLayer(weights, LayerWeights::fusedQkv)
+                ? new float[queries.length + keys.length + values.length] : null;
         attended = new float[b * config.maxAttentionWidth()];
         projected = new float[b * dim];
-        gates = new float[2 * b * config.maxFeedForwardLength()];
-        ups = new float[b * config.maxFeedForwardLength()];
+        gates = new float[(anyLayer(weights, LayerWeights::gateFusedIntoUp) ? 2 : 1) * b * ff];
+        ups = anyLayer(weights, LayerWeights::gated) ? new float[b * ff] : null;
         attention = new AttentionJob();
         Map<Integer, Set<Encoding>> encodings = new TreeMap<>();
         Stream.concat(weights.layers().stream().flatMap(LayerWeights::linears), Stream.of(weights.output()))
@@ -107,6 +116,10 @@ public final class ForwardPass {
         activations = encodings.entrySet().stream()
                 .map(e -> QuantizedActivations.allocate(e.getKey(), batchCapacity, e.getValue()))
                 .toArray(QuantizedActivations[]::new);
+    }
+
+    private static boolean anyLayer(ModelWeights weights, Predicate<LayerWeights> test) {
+        return weights.layers().stream().anyMatch(test);
     }
 
     /** The model's hyperparameters. */
