@@ -185,10 +185,11 @@ public final class QuantizedActivations {
     /**
      * {@link #quantize(float[], int, int)} split across {@code pool}: columns, then (for a matrix-matrix product)
      * blocks of the interleaved values. A prefill batch's quantization ran on one thread while the others waited,
-     * about a fifth of a 135M model's prefill time on two threads. The results do not depend on the pool's size.
+     * about a fifth of a 135M model's prefill time on two threads. The results do not depend on the pool's size
+     * (a pool of one thread runs each split as one chunk on the caller).
      */
     public void quantize(float[] src, int srcOffset, int columns, ComputePool pool) {
-        if (columns < VectorMatmul.MIN_COLUMNS || pool.threads() == 1) {
+        if (columns < VectorMatmul.MIN_COLUMNS) {
             quantize(src, srcOffset, columns);
             return;
         }

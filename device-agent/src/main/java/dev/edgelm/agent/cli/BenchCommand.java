@@ -165,7 +165,7 @@ final class BenchCommand implements Callable<Integer> {
             float[] logits = new float[m.config().vocabularySize()];
             double[] prefill = new double[repetitions];
             double[] decode = new double[repetitions];
-            OptionalLong cpuStart = ProcessCpuClock.nanos();
+            boolean cpuClock = ProcessCpuClock.nanos().isPresent();
             long decodeCpuNanos = 0;
             long decodeWallNanos = 0;
             for (int run = -1; run < repetitions; run++) {
@@ -187,7 +187,7 @@ final class BenchCommand implements Callable<Integer> {
                     decodeWallNanos += end - prefilled;
                 }
             }
-            double cpuCores = cpuStart.isEmpty() ? Double.NaN : decodeCpuNanos / (double) decodeWallNanos;
+            double cpuCores = !cpuClock ? Double.NaN : decodeCpuNanos / (double) decodeWallNanos;
             Report report = new Report(SetUp.of(m, pool), Speed.of(prefill), Speed.of(decode), cpuCores);
             PrintWriter out = spec.commandLine().getOut();
             out.println(json ? toJson(report) : toText(report));
