@@ -35,7 +35,8 @@ final class InterleavedProducts {
      */
     static int rowStep(BlockFormat format) {
         return switch (format) {
-            case Q4_0, Q5_0 -> SL;
+            case Q4_0 -> InterleavedQ4_0.ROW_STEP;
+            case Q5_0 -> SL;
             case Q4_K -> InterleavedQ4K.ROW_STEP;
             case Q6_K -> InterleavedQ6K.ROW_STEP;
             case Q8_0 -> InterleavedQ8_0.ROW_STEP;
@@ -51,7 +52,7 @@ final class InterleavedProducts {
     static void matvec(WeightMatrix w, QuantizedActivations x, int column, float[] out, int outOffset,
             int rowStart, int rowEnd) {
         switch (w.format()) {
-            case Q4_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ4_0::rows);
+            case Q4_0 -> InterleavedQ4_0.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             case Q4_K -> InterleavedQ4K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);
             case Q5_0 -> matvec(w, x, column, out, outOffset, rowStart, rowEnd, InterleavedQ5_0::rows);
             case Q6_K -> InterleavedQ6K.matvec(w, x, column, out, outOffset, rowStart, rowEnd);

@@ -14,8 +14,8 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Vector products of Q5_0 matrices in the interleaved layout ({@link Q5_0Units}), as {@link InterleavedQ4_0} does
- * for Q4_0: a vector's lanes are rows, each activation code is multiplied into 16 rows at once.
+ * Vector products of Q5_0 matrices in the interleaved layout ({@link Q5_0Units}): a vector's lanes are rows, each
+ * activation code is multiplied into 16 rows at once.
  *
  * <p>Each value is put together from its nibble and its fifth bit (0 to 31, stored as q + 16) and multiplied by the
  * broadcast activation code; the 16 is taken out once per block through the activation block sum, in integers. A
@@ -51,7 +51,8 @@ final class InterleavedQ5_0 {
                     LITTLE_ENDIAN);
             ShortVector highBits = ShortVector.fromMemorySegment(SHORTS, m, unit + HIGH_BITS + 2L * (GROUP + lane),
                     LITTLE_ENDIAN);
-            // Written out rather than through helpers, as in InterleavedQ4_0: C2 would stop inlining them here.
+            // Written out rather than through helpers: C2 stops inlining small helpers once this method is large, and
+            // a vector returned from a call that was not inlined is boxed (several times slower).
             FloatVector sum0 = FloatVector.broadcast(BLOCK_FLOATS, -16f * sums[ai / BLOCK]);
             FloatVector sum1 = sum0;
             for (int first = 0; first < BLOCK / 2; first += RUN) {
@@ -120,10 +121,17 @@ final class InterleavedQ5_0 {
                             .lanewise(VectorOperators.LSHR, p).and((short) 1).lanewise(VectorOperators.LSHL, 4))
                             .sub((short) 16);
                     int low = GROUP * (b * BLOCK + p) + lane;
-                    InterleavedQ4_0.storeScaled(lowValues, scales0, scales1, out, low);
-                    InterleavedQ4_0.storeScaled(highValues, scales0, scales1, out, low + GROUP * BLOCK / 2);
+                    storeScaled(lowValues, scales0, scales1, out, low);
+                    storeScaled(highValues, scales0, scales1, out, low + GROUP * BLOCK / 2);
                 }
             }
         }
+    }
+
+    /** {@code codes} (one value of {@link VectorKernels#SL} rows) times those rows' scales, to {@code out[at ..]}. */
+    private static void storeScaled(ShortVector codes, FloatVector scales0, FloatVector scales1, float[] out,
+            int at) {
+        ((FloatVector) codes.convert(VectorOperators.S2F, 0)).mul(scales0).intoArray(out, at);
+        ((FloatVector) codes.convert(VectorOperators.S2F, 1)).mul(scales1).intoArray(out, at + HALF);
     }
 }

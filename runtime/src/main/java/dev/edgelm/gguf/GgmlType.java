@@ -57,9 +57,10 @@ public enum GgmlType {
      * EdgeLM's own, not ggml's: Q4_0 with 16 rows interleaved ({@link WeightLayout#INTERLEAVED_16}), 20 bytes per 32
      * values (the layout widens the scales to F32), written by {@code edgelm repack} so that the layout EdgeLM's
      * vector kernels multiply fastest is mapped in place. The interleaved ids are far above ggml's; no other reader
-     * knows them, so they refuse the file rather than misread it.
+     * knows them, so they refuse the file rather than misread it. Id 1008: the first Q4_0 interleaving, id 1000, put
+     * nibble bytes singly across the rows rather than in pairs, and is refused ({@link #retired}).
      */
-    Q4_0_X16(1000, "q4_0_x16", 32, 20),
+    Q4_0_X16(1008, "q4_0_x16", 32, 20),
     /** Q5_0 interleaved, 24 bytes per 32 values: as {@link #Q4_0_X16}, with the fifth bits as 16-bit lanes. */
     Q5_0_X16(1001, "q5_0_x16", 32, 24),
     /** TQ2_0 interleaved, 68 bytes per 256 values: TQ2_0's code bytes in pairs across 16 rows, F32 scales. */
@@ -79,6 +80,8 @@ public enum GgmlType {
     /** Q8_0 interleaved, 36 bytes per 32 values: Q8_0's codes in pairs across 16 rows, F32 scales. */
     Q8_0_X16(1007, "q8_0_x16", 32, 36);
 
+    /** The id of the first Q4_0 interleaving ({@link #Q4_0_X16}), whose units were laid out otherwise. */
+    private static final int RETIRED_Q4_0_X16 = 1000;
     /** The name suffix of EdgeLM's interleaved types. */
     private static final String INTERLEAVED_SUFFIX = "_X16";
 
@@ -128,6 +131,15 @@ public enum GgmlType {
     /** Bytes per block. */
     public int typeSize() {
         return typeSize;
+    }
+
+    /**
+     * What a retired id of EdgeLM's own stood for, or empty if {@code id} is not one: a layout {@code edgelm repack}
+     * once wrote and no longer reads, so that a file holding it is refused with a way out rather than misread.
+     */
+    public static Optional<String> retired(long id) {
+        return id == RETIRED_Q4_0_X16 ? Optional.of("q4_0_x16 as EdgeLM wrote it before 2026-12-06 (nibble bytes "
+                + "interleaved singly, now in pairs)") : Optional.empty();
     }
 
     /** The type with this GGUF id, or empty for ids that are unknown or were removed upstream. */

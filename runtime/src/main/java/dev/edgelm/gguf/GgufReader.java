@@ -217,7 +217,10 @@ final class GgufReader {
         long typeAt = pos;
         long typeId = u32("the tensor type");
         Optional<GgmlType> known = typeId <= Integer.MAX_VALUE ? GgmlType.fromId((int) typeId) : Optional.empty();
-        GgmlType type = known.orElseThrow(() -> fail(typeAt, "tensor '" + name + "' has unknown ggml type " + typeId));
+        GgmlType type = known.orElseThrow(() -> fail(typeAt, GgmlType.retired(typeId)
+                .map(retired -> "tensor '" + name + "' has type " + typeId + ", " + retired
+                        + ", which this EdgeLM no longer reads: run edgelm repack on the original file again")
+                .orElse("tensor '" + name + "' has unknown ggml type " + typeId)));
         if (dims[0] % type.blockSize() != 0) {
             throw fail(typeAt, "tensor '" + name + "' of type " + type.ggmlName() + " has rows of " + dims[0]
                     + " values, not a multiple of its " + type.blockSize() + "-value blocks");

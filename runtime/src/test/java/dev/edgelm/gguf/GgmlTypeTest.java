@@ -7,6 +7,7 @@ import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -18,10 +19,15 @@ class GgmlTypeTest {
     @Test
     void idsMatchGgmlAndRemovedIdsAreUnknown() {
         Set<Integer> removed = Set.of(4, 5, 31, 32, 33, 37, 38);
-        // EdgeLM's interleaved types take ids from 1000, one per format that has an interleaved layout.
+        // EdgeLM's interleaved types take ids from 1000, one per format that has an interleaved layout, and one more
+        // for each layout retired (1000, Q4_0's first).
         long interleaved = Arrays.stream(GgmlType.values()).filter(t -> t.layout() != WeightLayout.ROWS).count();
-        for (int id = -1; id <= 1000 + interleaved; id++) {
-            if (id < 0 || id > 42 && id < 1000 || id >= 1000 + interleaved || removed.contains(id)) {
+        Set<Integer> retired = Set.of(1000);
+        for (int id = -1; id <= 1000 + interleaved + retired.size(); id++) {
+            assertThat(GgmlType.retired(id)).as("id %d", id).isEqualTo(retired.contains(id)
+                    ? GgmlType.retired(1000) : Optional.empty());
+            if (id < 0 || id > 42 && id < 1000 || id >= 1000 + interleaved + retired.size() || removed.contains(id)
+                    || retired.contains(id)) {
                 assertThat(GgmlType.fromId(id)).as("id %d", id).isEmpty();
             } else {
                 assertThat(GgmlType.fromId(id)).as("id %d", id).isPresent().get()
@@ -31,7 +37,8 @@ class GgmlTypeTest {
         assertThat(GgmlType.fromId(36)).contains(GgmlType.I2_S);
         // 36 is I2_S, not upstream's removed type.
         assertThat(GgmlType.values()).hasSize((int) (43 - removed.size() + interleaved));
-        assertThat(GgmlType.fromId(1000)).contains(GgmlType.Q4_0_X16);
+        assertThat(GgmlType.fromId(1008)).contains(GgmlType.Q4_0_X16);
+        assertThat(GgmlType.retired(1000)).get().asString().contains("q4_0_x16");
     }
 
     @Test

@@ -133,6 +133,15 @@ class GgufValidationTest {
     }
 
     @Test
+    void rejectsARetiredInterleavingWithTheWayOut() {
+        // A copy edgelm repack wrote before Q4_0's nibble bytes went into pairs: read as today's layout it would
+        // multiply garbage, so it is refused by its old id.
+        byte[] file = new Raw().header(3, 1, 0).str("w").u32(2).u64(32).u64(16).u32(1000).u64(0).bytes();
+        assertRejected(file, 53, "tensor 'w' has type 1000, q4_0_x16 as EdgeLM wrote it before 2026-12-06");
+        assertRejected(file, 53, "run edgelm repack on the original file again");
+    }
+
+    @Test
     void rejectsMisalignedAndOutOfFileTensorData() {
         byte[] misaligned = oneTensor();
         GgufLayout.Field offset = new GgufLayout(misaligned).of(GgufLayout.Kind.TENSOR_OFFSET).getFirst();
