@@ -1,6 +1,9 @@
 package dev.edgelm.kernels;
 
-import static dev.edgelm.kernels.VectorKernels.species;
+import static dev.edgelm.kernels.FullWidth.BYTES;
+import static dev.edgelm.kernels.FullWidth.FLOATS;
+import static dev.edgelm.kernels.FullWidth.INTS;
+import static dev.edgelm.kernels.FullWidth.SHORTS;
 
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
@@ -11,7 +14,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector products of Q4_K matrices in the interleaved layout ({@link Q4KUnits}), against Q8_K activations.
@@ -33,16 +35,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class InterleavedQ4K {
 
     private static final int GROUP = WeightLayout.GROUP_ROWS;
-    /** The chosen width, up to 512 bits: 16 rows, a whole group. */
-    private static final int BITS = Math.min(KernelProvider.VECTOR_BITS, 512);
-    /** Two 16-bit lanes per row. */
-    private static final VectorSpecies<Short> SHORTS = species(short.class, BITS);
-    private static final VectorSpecies<Integer> INTS = species(int.class, BITS);
-    /** One float lane per row. */
-    private static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
-    /** Two bytes per row: the nibble pairs, and (the first half used) a byte of scales or minimums per row. */
-    private static final VectorSpecies<Byte> BYTES = species(byte.class, BITS / 2);
-    /** Rows per vector. */
+    /** Rows per vector ({@link FullWidth}: two 16-bit lanes, a float lane and two bytes per row). */
     private static final int ROWS = FLOATS.length();
     /**
      * Lanes from a pass's first vector of rows to its second within their unit: the group's next {@link #ROWS} rows,

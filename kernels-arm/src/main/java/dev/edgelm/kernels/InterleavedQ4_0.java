@@ -1,5 +1,9 @@
 package dev.edgelm.kernels;
 
+import static dev.edgelm.kernels.FullWidth.BYTES;
+import static dev.edgelm.kernels.FullWidth.FLOATS;
+import static dev.edgelm.kernels.FullWidth.INTS;
+import static dev.edgelm.kernels.FullWidth.SHORTS;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import java.lang.foreign.MemorySegment;
@@ -9,7 +13,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector products of Q4_0 matrices in the interleaved layout ({@link Q4_0Units}), with Q8_0 activations.
@@ -28,11 +31,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class InterleavedQ4_0 {
 
-    private static final int BITS = KernelProvider.VECTOR_BITS;
-    private static final VectorSpecies<Byte> BYTES = VectorKernels.species(byte.class, BITS / 2);
-    private static final VectorSpecies<Short> SHORTS = VectorKernels.species(short.class, BITS);
-    private static final VectorSpecies<Integer> INTS = VectorKernels.species(int.class, BITS);
-    private static final VectorSpecies<Float> FLOATS = VectorKernels.species(float.class, BITS);
     /** Rows per vector: two 16-bit lanes each. */
     private static final int ROWS = SHORTS.length() / 2;
     /** Rows a pass computes: two vectors. */

@@ -1,5 +1,9 @@
 package dev.edgelm.kernels;
 
+import static dev.edgelm.kernels.FullWidth.BYTES;
+import static dev.edgelm.kernels.FullWidth.FLOATS;
+import static dev.edgelm.kernels.FullWidth.INTS;
+import static dev.edgelm.kernels.FullWidth.SHORTS;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
 import dev.edgelm.kernels.quant.BlockFormat;
@@ -11,7 +15,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector products of the interleaved ternary formats: TQ2_0 and TQ1_0 in {@link Tq2Units} (TQ1_0 is repacked into
@@ -45,11 +48,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class InterleavedTq2 {
 
-    private static final int BITS = KernelProvider.VECTOR_BITS;
-    private static final VectorSpecies<Byte> BYTES = VectorKernels.species(byte.class, BITS / 2);
-    private static final VectorSpecies<Short> SHORTS = VectorKernels.species(short.class, BITS);
-    private static final VectorSpecies<Integer> INTS = VectorKernels.species(int.class, BITS);
-    private static final VectorSpecies<Float> FLOATS = VectorKernels.species(float.class, BITS);
     /** Rows per vector: two 16-bit lanes each. */
     private static final int ROWS = SHORTS.length() / 2;
     /** Rows a pass computes: two vectors. */
