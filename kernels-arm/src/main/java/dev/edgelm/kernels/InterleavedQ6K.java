@@ -12,7 +12,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -47,9 +46,13 @@ final class InterleavedQ6K {
     static final int ROWS = FLOATS.length();
     /** Rows a pass computes: one vector. */
     static final int ROW_STEP = ROWS;
-    /** At least {@link #ROWS} scale bytes (64 bits is the narrowest vector: 8 bytes for 4 rows at 128 bits). */
-    private static final VectorSpecies<Byte> SCALE_BYTES =
-            VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, ROWS * 8)));
+    /**
+     * The rows' scale bytes, in the species the other full-width kernels load code bytes with (two bytes per row,
+     * the first half used): a byte shape of its own would be a second one in the process, and C2 boxes the vectors
+     * of kernels compiled while the Vector API's shared type profiles hold two shapes of a lane type
+     * (docs/benchmarks.md, "Kernels that box their vectors at 512 bits").
+     */
+    private static final VectorSpecies<Byte> SCALE_BYTES = FullWidth.BYTES;
     private static final ShortVector LOW_PAIR = ShortVector.broadcast(WORDS, (short) 3);
     /** Two activation codes (shorts) as one int, the first in the low half (on little-endian platforms). */
     private static final ValueLayout.OfInt PAIR = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LITTLE_ENDIAN);
