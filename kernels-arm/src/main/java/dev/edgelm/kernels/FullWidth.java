@@ -15,6 +15,10 @@ final class FullWidth {
     static final VectorSpecies<Short> SHORTS = VectorKernels.species(short.class, BITS);
     static final VectorSpecies<Integer> INTS = VectorKernels.species(int.class, BITS);
     static final VectorSpecies<Float> FLOATS = VectorKernels.species(float.class, BITS);
+    /** Rows per vector: two 16-bit lanes, one 32-bit or float lane, two code bytes each. */
+    static final int ROWS = SHORTS.length() / 2;
+    /** Rows a pass of these kernels computes: two vectors, which share the activation broadcasts. */
+    static final int ROW_STEP = 2 * ROWS;
 
     private FullWidth() {}
 }

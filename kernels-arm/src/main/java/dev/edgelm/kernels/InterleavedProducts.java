@@ -35,12 +35,9 @@ final class InterleavedProducts {
      */
     static int rowStep(BlockFormat format) {
         return switch (format) {
-            case Q4_0 -> InterleavedQ4_0.ROW_STEP;
+            case Q4_0, Q4_K, Q8_0, TQ1_0, TQ2_0, I2_S -> FullWidth.ROW_STEP;
             case Q5_0 -> SL;
-            case Q4_K -> InterleavedQ4K.ROW_STEP;
             case Q6_K -> InterleavedQ6K.ROW_STEP;
-            case Q8_0 -> InterleavedQ8_0.ROW_STEP;
-            case TQ1_0, TQ2_0, I2_S -> InterleavedTq2.ROW_STEP;
             default -> throw new AssertionError(format);
         };
     }

@@ -3,6 +3,8 @@ package dev.edgelm.kernels;
 import static dev.edgelm.kernels.FullWidth.BYTES;
 import static dev.edgelm.kernels.FullWidth.FLOATS;
 import static dev.edgelm.kernels.FullWidth.INTS;
+import static dev.edgelm.kernels.FullWidth.ROWS;
+import static dev.edgelm.kernels.FullWidth.ROW_STEP;
 import static dev.edgelm.kernels.FullWidth.SHORTS;
 
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
@@ -19,7 +21,7 @@ import jdk.incubator.vector.VectorOperators;
  * Vector products of Q4_K matrices in the interleaved layout ({@link Q4KUnits}), against Q8_K activations.
  *
  * <p>The unit stores each row's nibble bytes in pairs, so a vector of 16-bit lanes holds two consecutive nibble
- * bytes of each of {@link #ROWS} rows: lanes 2i and 2i + 1 are row i. Both nibbles of the pair are multiplied by
+ * bytes of each of {@code ROWS} rows: lanes 2i and 2i + 1 are row i. Both nibbles of the pair are multiplied by
  * their two activation codes, which one 32-bit broadcast of {@link QuantizedActivations#qkCodeMemory} puts in every
  * pair of lanes, and added to a 16-bit sum per sub-block (low nibbles: sub-block 2c of chunk c, high: 2c + 1).
  * Each lane takes 16 of the sub-block's 32 products, at most 16 x 15 x 127 = 30480: no overflow. Per sub-block,
@@ -35,17 +37,13 @@ import jdk.incubator.vector.VectorOperators;
 final class InterleavedQ4K {
 
     private static final int GROUP = WeightLayout.GROUP_ROWS;
-    /** Rows per vector ({@link FullWidth}: two 16-bit lanes, a float lane and two bytes per row). */
-    private static final int ROWS = FLOATS.length();
     /**
-     * Lanes from a pass's first vector of rows to its second within their unit: the group's next {@link #ROWS} rows,
+     * Lanes from a pass's first vector of rows to its second within their unit: the group's next {@code ROWS} rows,
      * or none when a vector holds the whole group (the second vector is then the next group's).
      */
     private static final int LANE_STEP = ROWS < GROUP ? ROWS : 0;
     /** Row alignment of a pass: its two vectors in one group when they fit. */
     private static final int PASS_ALIGN = Math.min(2 * ROWS, GROUP);
-    /** Rows a pass computes: two vectors. */
-    static final int ROW_STEP = 2 * ROWS;
 
     private static final int SUPER = VectorKernels.SUPER;
     private static final int SUB = 32;

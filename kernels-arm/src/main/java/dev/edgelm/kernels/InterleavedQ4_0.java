@@ -3,6 +3,8 @@ package dev.edgelm.kernels;
 import static dev.edgelm.kernels.FullWidth.BYTES;
 import static dev.edgelm.kernels.FullWidth.FLOATS;
 import static dev.edgelm.kernels.FullWidth.INTS;
+import static dev.edgelm.kernels.FullWidth.ROWS;
+import static dev.edgelm.kernels.FullWidth.ROW_STEP;
 import static dev.edgelm.kernels.FullWidth.SHORTS;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
@@ -17,7 +19,7 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Vector products of Q4_0 matrices in the interleaved layout ({@link Q4_0Units}), with Q8_0 activations.
  *
- * <p>A chunk of a unit, loaded and zero-extended, holds two nibble bytes of {@link #ROWS} rows, a row's two bytes in
+ * <p>A chunk of a unit, loaded and zero-extended, holds two nibble bytes of {@code ROWS} rows, a row's two bytes in
  * adjacent 16-bit lanes. The low nibbles are multiplied by the broadcast pair of activation codes of values 2k and
  * 2k + 1, the high nibbles by that of values 2k + 16 and 2k + 17, and both products are added to one 16-bit sum per
  * lane. Nibbles are multiplied as stored (q + 8), and the 8 is taken out once per block through the activation
@@ -31,10 +33,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class InterleavedQ4_0 {
 
-    /** Rows per vector: two 16-bit lanes each. */
-    private static final int ROWS = SHORTS.length() / 2;
-    /** Rows a pass computes: two vectors. */
-    static final int ROW_STEP = 2 * ROWS;
     private static final int GROUP = WeightLayout.GROUP_ROWS;
     private static final int BLOCK = 32;
     private static final int UNIT = Q4_0Units.UNIT_BYTES;
@@ -42,8 +40,8 @@ final class InterleavedQ4_0 {
     private static final int CHUNK = Q4_0Units.CHUNK;
     /** Steps per block: one chunk (four values of each row) each. */
     private static final int STEPS = BLOCK / 4;
-    /** Bytes from a block's first activation code to its 17th, whose values the high nibbles hold. */
-    private static final int HIGH_CODES = 2 * BLOCK / 2;
+    /** Bytes from a block's first activation code to its 17th (2 per code), whose values the high nibbles hold. */
+    private static final int HIGH_CODES = 2 * (BLOCK / 2);
     /** Two adjacent activation codes, read as one 32-bit value: lane 2i gets the first, lane 2i + 1 the second. */
     private static final ValueLayout.OfInt PAIR = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LITTLE_ENDIAN);
 
@@ -69,7 +67,7 @@ final class InterleavedQ4_0 {
     }
 
     /**
-     * The dot products of two vectors of {@link #ROWS} rows, from row {@code lane0} of the group whose units start
+     * The dot products of two vectors of {@code ROWS} rows, from row {@code lane0} of the group whose units start
      * at {@code units0} and from row {@code lane1} of that at {@code units1}, written to {@code out[at + i]} for
      * lanes i in [from, to) (the second vector's lanes follow the first's). {@code a}, {@code as} and {@code sums}
      * are the activation codes (as 16-bit values in memory), scales and block sums of codes.

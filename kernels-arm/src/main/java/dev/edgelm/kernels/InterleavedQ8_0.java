@@ -3,6 +3,8 @@ package dev.edgelm.kernels;
 import static dev.edgelm.kernels.FullWidth.BYTES;
 import static dev.edgelm.kernels.FullWidth.FLOATS;
 import static dev.edgelm.kernels.FullWidth.INTS;
+import static dev.edgelm.kernels.FullWidth.ROWS;
+import static dev.edgelm.kernels.FullWidth.ROW_STEP;
 import static dev.edgelm.kernels.FullWidth.SHORTS;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
@@ -17,7 +19,7 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Vector products of Q8_0 matrices in the interleaved layout ({@link Q8_0Units}), with Q8_0 activations.
  *
- * <p>A chunk of a unit, loaded and sign-extended, holds two codes of {@link #ROWS} rows, a row's two codes in
+ * <p>A chunk of a unit, loaded and sign-extended, holds two codes of {@code ROWS} rows, a row's two codes in
  * adjacent 16-bit lanes; it is multiplied by the broadcast pair of activation codes of those two values. Two
  * chunks' products are added in 16 bits, then each row's pair of lanes is added into one 32-bit lane, converted to
  * float at the end of the block (exact: far below 2^24) and multiply-added with the rows' scales times the
@@ -34,10 +36,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class InterleavedQ8_0 {
 
-    /** Rows per vector: two 16-bit lanes each. */
-    private static final int ROWS = SHORTS.length() / 2;
-    /** Rows a pass computes: two vectors. */
-    static final int ROW_STEP = 2 * ROWS;
     private static final int GROUP = WeightLayout.GROUP_ROWS;
     private static final int BLOCK = 32;
     private static final int UNIT = Q8_0Units.UNIT_BYTES;
@@ -70,7 +68,7 @@ final class InterleavedQ8_0 {
     }
 
     /**
-     * The dot products of two vectors of {@link #ROWS} rows, from row {@code lane0} of the group whose units start
+     * The dot products of two vectors of {@code ROWS} rows, from row {@code lane0} of the group whose units start
      * at {@code units0} and from row {@code lane1} of that at {@code units1}, written to {@code out[at + i]} for
      * lanes i in [from, to) (the second vector's lanes follow the first's). {@code a} and {@code as} are the
      * activation codes (as 16-bit values in memory) and scales.

@@ -3,6 +3,8 @@ package dev.edgelm.kernels;
 import static dev.edgelm.kernels.FullWidth.BYTES;
 import static dev.edgelm.kernels.FullWidth.FLOATS;
 import static dev.edgelm.kernels.FullWidth.INTS;
+import static dev.edgelm.kernels.FullWidth.ROWS;
+import static dev.edgelm.kernels.FullWidth.ROW_STEP;
 import static dev.edgelm.kernels.FullWidth.SHORTS;
 import static java.nio.ByteOrder.LITTLE_ENDIAN;
 
@@ -20,7 +22,7 @@ import jdk.incubator.vector.VectorShuffle;
  * Vector products of the interleaved ternary formats: TQ2_0 and TQ1_0 in {@link Tq2Units} (TQ1_0 is repacked into
  * them, {@link Tq1Units}), with Q8_K activations, and I2_S in {@link I2sUnits}, with Q8_0 activations.
  *
- * <p>A chunk of a unit, loaded and widened, holds two code bytes of {@link #ROWS} rows, a row's two bytes in
+ * <p>A chunk of a unit, loaded and widened, holds two code bytes of {@code ROWS} rows, a row's two bytes in
  * adjacent 16-bit lanes; each of a byte's four 2-bit fields is multiplied, as stored (c = t + 1 in [0, 3]), by a
  * broadcast pair of activation codes (the two values the row's two bytes hold in that field) and added to that
  * field's 16-bit sum. The 1 is taken out through the activation block sums, in integers. Each row's pair of lanes
@@ -48,10 +50,6 @@ import jdk.incubator.vector.VectorShuffle;
  */
 final class InterleavedTq2 {
 
-    /** Rows per vector: two 16-bit lanes each. */
-    private static final int ROWS = SHORTS.length() / 2;
-    /** Rows a pass computes: two vectors. */
-    static final int ROW_STEP = 2 * ROWS;
     private static final int GROUP = WeightLayout.GROUP_ROWS;
     /** Values per half of a TQ2_0 unit, and per I2_S unit. */
     private static final int HALF = 128;
@@ -95,7 +93,7 @@ final class InterleavedTq2 {
     }
 
     /**
-     * The dot products of two vectors of {@link #ROWS} rows, from row {@code lane0} of the group whose units start
+     * The dot products of two vectors of {@code ROWS} rows, from row {@code lane0} of the group whose units start
      * at {@code units0} and from row {@code lane1} of that at {@code units1}, written to {@code out[at + i]} for
      * lanes i in [from, to) (the second vector's lanes follow the first's). The two share the activation broadcasts.
      * {@code a}, {@code as} and {@code sums} are the activation codes, scales and code sums (Q8_0 per 32 values for
