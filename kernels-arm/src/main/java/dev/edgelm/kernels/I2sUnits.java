@@ -1,7 +1,6 @@
 package dev.edgelm.kernels;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * The interleaved unit of {@link dev.edgelm.kernels.quant.BlockFormat#I2_S}, {@value #UNIT_BYTES} bytes: the 32
@@ -12,8 +11,8 @@ import java.lang.foreign.ValueLayout;
  * <p>An I2_S byte i holds values i, 32 + i, 64 + i and 96 + i at shifts 6, 4, 2 and 0: each 2-bit field is
  * exactly one Q8_0 activation block, in the reverse order of TQ2_0's fields, which the kernel follows through its
  * activation offsets. Codes are kept as they are, so unpacking gives back every byte. Code 3, which BitNet's
- * quantizer never writes, means 0 in I2_S where the kernel would read 2, as for TQ2_0: a matrix that holds it is
- * not packed ({@link #canPack}) and keeps the row kernel, which clears it.
+ * quantizer never writes, means 0 in I2_S, and the kernel's sums are bounded for codes up to 2 only: a matrix that
+ * holds it is not packed ({@link #canPack}) and keeps the row kernel, which clears it.
  *
  * <p>Units take exactly the bytes of the rows they hold, so an interleaved I2_S matrix is as long as the GGUF one
  * and keeps its tensor scale (the {@link dev.edgelm.kernels.quant.BlockFormat#tensorTrailerBytes trailer}) at the
@@ -26,9 +25,6 @@ final class I2sUnits implements UnitLayout {
     /** Code bytes per row and block. */
     static final int CODE_BYTES = 32;
     static final int UNIT_BYTES = GROUP * CODE_BYTES;
-    /** The low bit of every 2-bit field of a long. */
-    private static final long LOW_BITS = 0x5555_5555_5555_5555L;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private I2sUnits() {}
 
@@ -37,22 +33,10 @@ final class I2sUnits implements UnitLayout {
         return UNIT_BYTES;
     }
 
-    /** Whether no code in {@code data[0, bytes)} is 3: a scan of the matrix, a long (32 codes) at a time. */
+    /** Whether no code of the matrix is 3 ({@link TernaryCodes}). */
     @Override
     public boolean canPack(MemorySegment data, long bytes) {
-        // Through a heap array, as packing does: segment accessors are slow until the JIT has compiled them.
-        long[] chunk = new long[4096];
-        for (long at = 0; at < bytes; at += 8L * chunk.length) {
-            int n = (int) Math.min(chunk.length, (bytes - at) / 8);
-            MemorySegment.copy(data, LONG, at, chunk, 0, n);
-            for (int i = 0; i < n; i++) {
-                // A field is 3 where its high bit and its low bit are set.
-                if ((chunk[i] & chunk[i] >>> 1 & LOW_BITS) != 0) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return TernaryCodes.noCode3(data, bytes, CODE_BYTES, CODE_BYTES);
     }
 
     @Override

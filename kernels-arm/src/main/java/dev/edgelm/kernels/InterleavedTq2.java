@@ -23,9 +23,11 @@ import jdk.incubator.vector.VectorShuffle;
  * them, {@link Tq1Units}), with Q8_K activations, and I2_S in {@link I2sUnits}, with Q8_0 activations.
  *
  * <p>A chunk of a unit, loaded and widened, holds two code bytes of {@code ROWS} rows, a row's two bytes in
- * adjacent 16-bit lanes; each of a byte's four 2-bit fields is multiplied, as stored (c = t + 1 in [0, 3]), by a
+ * adjacent 16-bit lanes; each of a byte's four 2-bit fields is multiplied, as stored (c = t + 1 in [0, 2]), by a
  * broadcast pair of activation codes (the two values the row's two bytes hold in that field) and added to that
- * field's 16-bit sum. The 1 is taken out through the activation block sums, in integers. Each row's pair of lanes
+ * field's 16-bit sum. Fields 1 and 2 are masked where they stand rather than shifted down, so their products come
+ * out 4 and 16 times too large; their sums are shifted back, field 2's every 8 chunks, within the bounds of 16 bits.
+ * The 1 is taken out through the activation block sums, in integers. Each row's pair of lanes
  * is then added into one 32-bit lane, converted to float (exact: far below 2^24) and multiply-added with the
  * scales. No lane ever needs a horizontal sum.
  *
@@ -37,14 +39,15 @@ import jdk.incubator.vector.VectorShuffle;
  *       Q8_K scale; each I2_S field is one Q8_0 block, scaled by its own activation scale, and the tensor scale
  *       multiplies the result once.
  * </ul>
- * Every code c is read as c - 1: TQ2_0's code 3, which no quantizer writes, as 2, as in llama.cpp; I2_S's code 3
- * means 0, but I2_S matrices holding it are not interleaved ({@link I2sUnits#canPack}): clearing it here took
- * three more operations per chunk and vector and measured a fifth slower.
+ * Every code c is read as c - 1. Code 3, which no quantizer writes (TQ2_0's llama.cpp reads it as 2, I2_S's means
+ * 0), is not in these units: a matrix holding it is not interleaved ({@link TernaryCodes}). Clearing it here took
+ * three more operations per chunk and vector and measured a fifth slower, and the field sums' bounds assume codes up
+ * to 2.
  *
  * <p>Unlike the other integer kernels, whose 16 nibble bytes per block fill at most 256 bits of shorts, this one
  * runs at the configured width, up to 512 bits: a block's 64 code bytes per row fill any width, and the loop is
- * bound by vector operations (about 15 per chunk and vector: a widening load, three shifts, three masks, four
- * multiplies and four adds), so on one core it ran about twice as fast at 512 bits as at 256, and 256 twice 128.
+ * bound by vector operations (13 per chunk and vector: a widening load, a shift, three masks, four multiplies and
+ * four adds; 15, with a shift for each field, measured 8 to 10% slower at 512 bits), so on one core it ran about twice as fast at 512 bits as at 256, and 256 twice 128.
  * Two vectors of rows go through the loop together and share the four activation broadcasts of each chunk (a third
  * and fourth vector measured no faster).
  */
@@ -61,6 +64,11 @@ final class InterleavedTq2 {
     /** The 2-bit field mask and the code offset, hoisted: a scalar operand is broadcast again at every use. */
     private static final ShortVector THREES = ShortVector.broadcast(SHORTS, (short) 3);
     private static final ShortVector ONES = ShortVector.broadcast(SHORTS, (short) 1);
+    /** Fields 1 and 2 of a code byte, masked where they stand. */
+    private static final ShortVector FIELD_1 = ShortVector.broadcast(SHORTS, (short) (3 << 2));
+    private static final ShortVector FIELD_2 = ShortVector.broadcast(SHORTS, (short) (3 << 4));
+    /** Chunks whose field-2 products, 16 times too large, a 16-bit sum can take: 8 x 16 x 2 x 127 = 32512. */
+    private static final int FIELD_2_CHUNKS = 8;
     /** Two adjacent activation codes, read as one 32-bit value: lane 2i gets the first, lane 2i + 1 the second. */
     private static final ValueLayout.OfInt PAIR = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LITTLE_ENDIAN);
     /** Even lanes (each row's first byte) then odd lanes (its second), for the decoded floats' row order. */
@@ -99,9 +107,10 @@ final class InterleavedTq2 {
      * {@code a}, {@code as} and {@code sums} are the activation codes, scales and code sums (Q8_0 per 32 values for
      * I2_S, Q8_K per 256 otherwise).
      *
-     * <p>Bounds: a field's 16-bit lane gets one product per chunk, 32 per TQ2_0 block, each at most 3 x 127 = 381
-     * (TQ2_0's code 3, which no quantizer writes, reads as 2 as in llama.cpp): at most 12192. I2_S: 16 per block,
-     * each at most 2 x 127 (no code 3): at most 4064.
+     * <p>Bounds (codes up to 2, activation codes in [-127, 127]): a field's 16-bit lane gets one product per chunk,
+     * 32 per TQ2_0 block, each at most 2 x 127 = 254 in magnitude: 8128, and 32512 for field 1, 4 times too large,
+     * and for TQ2_0's four fields added before their pairs of lanes are. Field 2's products, 16 times too large, are
+     * moved out every 8 chunks: 32512 again. I2_S blocks have 16 chunks: less.
      */
     private static void rows(MemorySegment m, long units0, int lane0, long units1, int lane1, int blocks,
             boolean i2s, MemorySegment a, float[] as, int[] sums, int base, float tensorScale, float[] out, int at,
@@ -131,6 +140,9 @@ final class InterleavedTq2 {
             ShortVector p11 = ShortVector.zero(SHORTS);
             ShortVector p12 = ShortVector.zero(SHORTS);
             ShortVector p13 = ShortVector.zero(SHORTS);
+            // Field 2's products times 16 (its bits masked in place), moved into p02 and p12 every 8 chunks.
+            ShortVector t02 = ShortVector.zero(SHORTS);
+            ShortVector t12 = ShortVector.zero(SHORTS);
             for (int k = 0; k < chunks; k++) {
                 ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, codes0 + (long) CHUNK * k,
                         LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
@@ -145,41 +157,51 @@ final class InterleavedTq2 {
                 ShortVector a1 = IntVector.broadcast(INTS, a.get(PAIR, aj + f1)).reinterpretAsShorts();
                 ShortVector a2 = IntVector.broadcast(INTS, a.get(PAIR, aj + f2)).reinterpretAsShorts();
                 ShortVector a3 = IntVector.broadcast(INTS, a.get(PAIR, aj + f3)).reinterpretAsShorts();
+                // Fields 1 and 2 are masked where they stand, not shifted down: their products come out 4 and 16
+                // times too large, which the bounds allow, and one shift per field and block undoes.
                 p00 = p00.add(q0.and(THREES).mul(a0));
-                p01 = p01.add(q0.lanewise(VectorOperators.LSHR, 2).and(THREES).mul(a1));
-                p02 = p02.add(q0.lanewise(VectorOperators.LSHR, 4).and(THREES).mul(a2));
+                p01 = p01.add(q0.and(FIELD_1).mul(a1));
+                t02 = t02.add(q0.and(FIELD_2).mul(a2));
                 p03 = p03.add(q0.lanewise(VectorOperators.LSHR, 6).mul(a3));
                 p10 = p10.add(q1.and(THREES).mul(a0));
-                p11 = p11.add(q1.lanewise(VectorOperators.LSHR, 2).and(THREES).mul(a1));
-                p12 = p12.add(q1.lanewise(VectorOperators.LSHR, 4).and(THREES).mul(a2));
+                p11 = p11.add(q1.and(FIELD_1).mul(a1));
+                t12 = t12.add(q1.and(FIELD_2).mul(a2));
                 p13 = p13.add(q1.lanewise(VectorOperators.LSHR, 6).mul(a3));
+                if ((k & FIELD_2_CHUNKS - 1) == FIELD_2_CHUNKS - 1) {
+                    p02 = p02.add(t02.lanewise(VectorOperators.ASHR, 4));
+                    p12 = p12.add(t12.lanewise(VectorOperators.ASHR, 4));
+                    t02 = ShortVector.zero(SHORTS);
+                    t12 = ShortVector.zero(SHORTS);
+                }
             }
-            // Each row's two lanes into one 32-bit lane: the low lane sign-extended, plus the high one.
-            IntVector s00 = p00.reinterpretAsInts();
-            IntVector s01 = p01.reinterpretAsInts();
-            IntVector s02 = p02.reinterpretAsInts();
-            IntVector s03 = p03.reinterpretAsInts();
-            IntVector s10 = p10.reinterpretAsInts();
-            IntVector s11 = p11.reinterpretAsInts();
-            IntVector s12 = p12.reinterpretAsInts();
-            IntVector s13 = p13.reinterpretAsInts();
-            s00 = s00.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s00.lanewise(VectorOperators.ASHR, 16));
-            s01 = s01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s01.lanewise(VectorOperators.ASHR, 16));
-            s02 = s02.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s02.lanewise(VectorOperators.ASHR, 16));
-            s03 = s03.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s03.lanewise(VectorOperators.ASHR, 16));
-            s10 = s10.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s10.lanewise(VectorOperators.ASHR, 16));
-            s11 = s11.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s11.lanewise(VectorOperators.ASHR, 16));
-            s12 = s12.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s12.lanewise(VectorOperators.ASHR, 16));
-            s13 = s13.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(s13.lanewise(VectorOperators.ASHR, 16));
+            p01 = p01.lanewise(VectorOperators.ASHR, 2);
+            p11 = p11.lanewise(VectorOperators.ASHR, 2);
             if (i2s) {
+                // Each row's two lanes into one 32-bit lane: the low lane sign-extended, plus the high one.
+                IntVector s00 = p00.reinterpretAsInts();
+                IntVector s01 = p01.reinterpretAsInts();
+                IntVector s02 = p02.reinterpretAsInts();
+                IntVector s03 = p03.reinterpretAsInts();
+                IntVector s10 = p10.reinterpretAsInts();
+                IntVector s11 = p11.reinterpretAsInts();
+                IntVector s12 = p12.reinterpretAsInts();
+                IntVector s13 = p13.reinterpretAsInts();
+                s00 = s00.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s00.lanewise(VectorOperators.ASHR, 16));
+                s01 = s01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s01.lanewise(VectorOperators.ASHR, 16));
+                s02 = s02.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s02.lanewise(VectorOperators.ASHR, 16));
+                s03 = s03.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s03.lanewise(VectorOperators.ASHR, 16));
+                s10 = s10.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s10.lanewise(VectorOperators.ASHR, 16));
+                s11 = s11.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s11.lanewise(VectorOperators.ASHR, 16));
+                s12 = s12.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s12.lanewise(VectorOperators.ASHR, 16));
+                s13 = s13.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s13.lanewise(VectorOperators.ASHR, 16));
                 // Field n is Q8_0 block 3 - n of the unit: minus its code sum (the 1 of every code, exactly), times
                 // its scale.
                 int s = ai / Q8_BLOCK;
@@ -196,15 +218,20 @@ final class InterleavedTq2 {
                 acc1 = ((FloatVector) s12.sub(sums[s + 1]).convert(VectorOperators.I2F, 0)).fma(d2, acc1);
                 acc1 = ((FloatVector) s13.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(d3, acc1);
             } else {
-                // The four fields make one integer per row, minus the activation block sum (the 1 of every code,
-                // exactly), times the row's scale and the activation scale.
+                // The four fields make one integer per row (in 16 bits: at most 4 x 32 x 2 x 127), then each row's
+                // two lanes one 32-bit lane: the low lane sign-extended, plus the high one. Minus the activation
+                // block sum (the 1 of every code, exactly), times the row's scale and the activation scale.
+                IntVector s0 = p00.add(p01).add(p02).add(p03).reinterpretAsInts();
+                IntVector s1 = p10.add(p11).add(p12).add(p13).reinterpretAsInts();
+                s0 = s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s0.lanewise(VectorOperators.ASHR, 16));
+                s1 = s1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(s1.lanewise(VectorOperators.ASHR, 16));
                 int s = ai / blockValues;
                 FloatVector scales0 = FloatVector.fromMemorySegment(FLOATS, m, unit0 + 4L * lane0, LITTLE_ENDIAN);
                 FloatVector scales1 = FloatVector.fromMemorySegment(FLOATS, m, unit1 + 4L * lane1, LITTLE_ENDIAN);
-                acc0 = ((FloatVector) s00.add(s01).add(s02).add(s03).sub(sums[s])
-                        .convert(VectorOperators.I2F, 0)).fma(scales0.mul(as[s]), acc0);
-                acc1 = ((FloatVector) s10.add(s11).add(s12).add(s13).sub(sums[s])
-                        .convert(VectorOperators.I2F, 0)).fma(scales1.mul(as[s]), acc1);
+                acc0 = ((FloatVector) s0.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(scales0.mul(as[s]), acc0);
+                acc1 = ((FloatVector) s1.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(scales1.mul(as[s]), acc1);
             }
         }
         if (i2s) {

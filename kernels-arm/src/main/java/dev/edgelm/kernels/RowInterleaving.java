@@ -21,8 +21,8 @@ public final class RowInterleaving {
 
     /**
      * Whether {@code w} can be interleaved: a matrix in the GGUF layout, of a format that has an interleaved layout,
-     * whose rows are whole groups, and whose bytes its units can hold ({@link UnitLayout#canPack}: for I2_S, this
-     * reads the matrix).
+     * whose rows are whole groups, and whose bytes its units can hold ({@link UnitLayout#canPack}: for TQ2_0 and
+     * I2_S, this reads the matrix).
      */
     public static boolean canInterleave(WeightMatrix w) {
         return w.layout() == WeightLayout.ROWS && WeightLayout.INTERLEAVED_16.holds(w.format(), w.rows())
@@ -41,7 +41,7 @@ public final class RowInterleaving {
 
     /**
      * {@code w} interleaved in new memory from {@code arena} if it can be ({@link #canInterleave}), else {@code w}:
-     * one check, since for I2_S the check reads the whole matrix.
+     * one check, since for TQ2_0 and I2_S the check reads the whole matrix.
      */
     static WeightMatrix interleaveIfPossible(WeightMatrix w, Arena arena) {
         return canInterleave(w) ? pack(w, arena.allocate(interleavedBytes(w), 64)) : w;
@@ -93,8 +93,9 @@ public final class RowInterleaving {
 
     private static void check(WeightMatrix w) {
         if (!canInterleave(w)) {
+            boolean ternary = w.format() == BlockFormat.TQ2_0 || w.format() == BlockFormat.I2_S;
             throw new IllegalArgumentException("cannot interleave a " + w.layout() + " " + w.format() + " matrix of "
-                    + w.rows() + " rows" + (w.format() == BlockFormat.I2_S ? ", or holding code 3" : ""));
+                    + w.rows() + " rows" + (ternary ? ", or holding code 3" : ""));
         }
     }
 

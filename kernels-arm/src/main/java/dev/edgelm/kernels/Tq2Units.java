@@ -1,5 +1,6 @@
 package dev.edgelm.kernels;
 
+import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -31,6 +32,15 @@ final class Tq2Units implements UnitLayout {
     @Override
     public int unitBytes() {
         return UNIT_BYTES;
+    }
+
+    /**
+     * Whether no code of the matrix is 3 ({@link TernaryCodes}): TQ2_0 defines only 0 to 2, and llama.cpp reads
+     * 3 as 2, which {@link InterleavedTq2}'s sums are not bounded for; a matrix holding it keeps the row layout.
+     */
+    @Override
+    public boolean canPack(MemorySegment data, long bytes) {
+        return TernaryCodes.noCode3(data, bytes, BlockFormat.TQ2_0.blockBytes(), CODE_BYTES);
     }
 
     @Override

@@ -41,8 +41,8 @@ sealed interface UnitLayout permits Q4_0Units, Q4KUnits, Q5_0Units, Q6KUnits, Q8
     }
 
     /**
-     * Whether a matrix whose GGUF rows are {@code data[0, bytes)} can be packed: always, but for I2_S matrices that
-     * hold code 3 ({@link I2sUnits#canPack}).
+     * Whether a matrix whose GGUF rows are {@code data[0, bytes)} can be packed: always, but for TQ2_0 and I2_S
+     * matrices that hold code 3 ({@link Tq2Units#canPack}, {@link I2sUnits#canPack}).
      */
     default boolean canPack(MemorySegment data, long bytes) {
         return true;

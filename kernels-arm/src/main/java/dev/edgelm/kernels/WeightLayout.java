@@ -16,7 +16,7 @@ public enum WeightLayout {
      * holds one value of 16 rows: a matrix-vector product then multiplies each activation code into 16 rows at once
      * and needs no horizontal sums. Rows 16g to 16g + 15 are stored block column by block column, in units that
      * each format's {@link UnitLayout} describes. Formats with such a layout: Q4_0, Q4_K, Q5_0, Q6_K, Q8_0, TQ1_0
-     * (in TQ2_0's units), TQ2_0, I2_S (but for matrices holding code 3, see {@link I2sUnits}).
+     * (in TQ2_0's units), TQ2_0 and I2_S (but for matrices holding code 3, see {@link TernaryCodes}).
      */
     INTERLEAVED_16;
 

@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -81,19 +82,26 @@ class InterleavedLayoutProperties {
     }
 
     /**
-     * {@link KernelTestSupport#randomBlocks}, but I2_S's code 3 made 1 (the same value, 0): matrices that hold it
-     * are not interleaved ({@link #i2sCode3KeepsTheRowLayout}).
+     * {@link KernelTestSupport#randomBlocks}, but TQ2_0's and I2_S's code 3 made 1 (for I2_S the same value, 0):
+     * matrices that hold it are not interleaved ({@link #ternaryCode3KeepsTheRowLayout}).
      */
     private static WeightMatrix interleavableBlocks(BlockFormat format, int rows, int cols, short scaleBits,
             SplittableRandom random) {
         WeightMatrix w = randomBlocks(format, rows, cols, scaleBits, random);
-        if (format == BlockFormat.I2_S) {
+        if (format == BlockFormat.TQ2_0 || format == BlockFormat.I2_S) {
             for (long i = 0; i < w.weightBytes(); i++) {
-                int b = w.data().get(ValueLayout.JAVA_BYTE, i);
-                w.data().set(ValueLayout.JAVA_BYTE, i, (byte) (b & ~((b & b >> 1 & 0x55) << 1)));
+                if (isCodeByte(format, i)) {
+                    int b = w.data().get(ValueLayout.JAVA_BYTE, i);
+                    w.data().set(ValueLayout.JAVA_BYTE, i, (byte) (b & ~((b & b >> 1 & 0x55) << 1)));
+                }
             }
         }
         return w;
+    }
+
+    /** Whether byte {@code i} of a TQ2_0 or I2_S matrix holds codes: all of I2_S's, TQ2_0's but its F16 scales. */
+    private static boolean isCodeByte(BlockFormat format, long i) {
+        return format == BlockFormat.I2_S || i % format.blockBytes() < format.blockBytes() - 2;
     }
 
     /**
@@ -258,8 +266,8 @@ class InterleavedLayoutProperties {
     }
 
     /**
-     * Ternary code bytes all one pattern: TQ2_0 codes all 0, 1, 2 or 3 (3, which no quantizer writes, reads as 2,
-     * the largest product), and mixed; I2_S the same but code 3; TQ1_0 bytes whose trits are all 0
+     * Ternary code bytes all one pattern: TQ2_0 and I2_S codes all 0, 1 or 2 (2, the largest product: the field
+     * sums then reach their bounds), and mixed; TQ1_0 bytes whose trits are all 0
      * (0x00) or all 2 (0xFF), and others. Against activations all 127 and all -127 (columns alternate; six of them
      * reach the tiled product): the 16-bit sums at their bounds, exact with unit scales. 48 rows, so that a product
      * of two vectors of rows has a last vector past the end at every width.
@@ -284,27 +292,31 @@ class InterleavedLayoutProperties {
         checkMatmul(w, x, 0, context);
     }
 
-    /** I2_S without the patterns that hold code 3, which stay in the row layout. */
+    /** TQ2_0 and I2_S without the patterns that hold code 3, which stay in the row layout. */
     static Stream<Arguments> ternaryFormatsAndPatterns() {
         return Stream.of(BlockFormat.TQ1_0, BlockFormat.TQ2_0, BlockFormat.I2_S).flatMap(format -> IntStream.of(
                 0x00, 0x55, 0xAA, 0xFF, 0x1B, 0xE4, 0x86)
-                .filter(pattern -> format != BlockFormat.I2_S || (pattern & pattern >> 1 & 0x55) == 0)
+                .filter(pattern -> format == BlockFormat.TQ1_0 || (pattern & pattern >> 1 & 0x55) == 0)
                 .mapToObj(pattern -> Arguments.of(format, pattern)));
     }
 
     /**
-     * One I2_S code 3 anywhere (it means 0, where the interleaved kernel would read 2) keeps a matrix in the row
-     * layout, whose kernels read it as 0; without it, the same matrix is interleaved.
+     * One TQ2_0 or I2_S code 3 anywhere (which no quantizer writes, and the interleaved kernel's sums are not
+     * bounded for) keeps a matrix in the row layout, whose kernels read it as llama.cpp (TQ2_0) and BitNet (I2_S)
+     * do; without it, the same matrix is interleaved.
      */
-    @Test
-    void i2sCode3KeepsTheRowLayout() {
-        BlockFormat i2s = BlockFormat.I2_S;
+    @ParameterizedTest
+    @EnumSource(value = BlockFormat.class, names = {"TQ2_0", "I2_S"})
+    void ternaryCode3KeepsTheRowLayout(BlockFormat format) {
         SplittableRandom random = new SplittableRandom(seed(7560));
         Arena arena = Arena.ofAuto();
         for (int s = 0; s < SEEDS; s++) {
-            WeightMatrix w = interleavableBlocks(i2s, 32, 3 * 128, (short) 0x3C00, random);
+            WeightMatrix w = interleavableBlocks(format, 32, 3 * 256, (short) 0x3C00, random);
             assertThat(RowInterleaving.canInterleave(w)).isTrue();
             long at = random.nextLong(w.weightBytes());
+            while (!isCodeByte(format, at)) {
+                at = random.nextLong(w.weightBytes());
+            }
             int shift = 2 * random.nextInt(4);
             w.data().set(ValueLayout.JAVA_BYTE, at, (byte) (w.data().get(ValueLayout.JAVA_BYTE, at) | 3 << shift));
             assertThat(RowInterleaving.canInterleave(w)).as("code 3 at byte %d shift %d", at, shift).isFalse();

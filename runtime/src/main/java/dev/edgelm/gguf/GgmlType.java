@@ -4,6 +4,7 @@ import dev.edgelm.kernels.WeightLayout;
 import dev.edgelm.kernels.quant.BlockFormat;
 
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -63,8 +64,13 @@ public enum GgmlType {
     Q4_0_X16(1008, "q4_0_x16", 32, 20),
     /** Q5_0 interleaved, 24 bytes per 32 values: as {@link #Q4_0_X16}, with the fifth bits as 16-bit lanes. */
     Q5_0_X16(1001, "q5_0_x16", 32, 24),
-    /** TQ2_0 interleaved, 68 bytes per 256 values: TQ2_0's code bytes in pairs across 16 rows, F32 scales. */
-    TQ2_0_X16(1002, "tq2_0_x16", 256, 68),
+    /**
+     * TQ2_0 interleaved, 68 bytes per 256 values: TQ2_0's code bytes in pairs across 16 rows, F32 scales. Written
+     * only for matrices without code 3 (which no quantizer writes and its kernel's sums are not bounded for), so a
+     * file of this type is read without checking every code. Id 1009: id 1002, the same units, did not promise that
+     * and is refused ({@link #retired}).
+     */
+    TQ2_0_X16(1009, "tq2_0_x16", 256, 68),
     /** Q6_K interleaved, 212 bytes per 256 values: F32 scales, int8 sub-block scales, 6-bit codes in 16-bit words. */
     Q6_K_X16(1003, "q6_K_x16", 256, 212),
     /** Q4_K interleaved, 152 bytes per 256 values: F32 d and dmin, unpacked 6-bit scales and mins, nibble pairs. */
@@ -80,8 +86,14 @@ public enum GgmlType {
     /** Q8_0 interleaved, 36 bytes per 32 values: Q8_0's codes in pairs across 16 rows, F32 scales. */
     Q8_0_X16(1007, "q8_0_x16", 32, 36);
 
-    /** The id of the first Q4_0 interleaving ({@link #Q4_0_X16}), whose units were laid out otherwise. */
-    private static final int RETIRED_Q4_0_X16 = 1000;
+    /**
+     * EdgeLM's ids that {@code edgelm repack} once wrote and no longer reads, and what each stood for: the first Q4_0
+     * interleaving ({@link #Q4_0_X16}), whose units were laid out otherwise, and TQ2_0's first ({@link #TQ2_0_X16}).
+     */
+    private static final Map<Long, String> RETIRED = Map.of(
+            1000L, "q4_0_x16 as EdgeLM wrote it before 2026-12-06 (nibble bytes interleaved singly, now in pairs)",
+            1002L, "tq2_0_x16 as EdgeLM first wrote it (units that could hold code 3, which its kernel now "
+                    + "never reads)");
     /** The name suffix of EdgeLM's interleaved types. */
     private static final String INTERLEAVED_SUFFIX = "_X16";
 
@@ -138,8 +150,7 @@ public enum GgmlType {
      * once wrote and no longer reads, so that a file holding it is refused with a way out rather than misread.
      */
     public static Optional<String> retired(long id) {
-        return id == RETIRED_Q4_0_X16 ? Optional.of("q4_0_x16 as EdgeLM wrote it before 2026-12-06 (nibble bytes "
-                + "interleaved singly, now in pairs)") : Optional.empty();
+        return Optional.ofNullable(RETIRED.get(id));
     }
 
     /** The type with this GGUF id, or empty for ids that are unknown or were removed upstream. */

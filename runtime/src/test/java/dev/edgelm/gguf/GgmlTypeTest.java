@@ -7,7 +7,6 @@ import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +19,11 @@ class GgmlTypeTest {
     void idsMatchGgmlAndRemovedIdsAreUnknown() {
         Set<Integer> removed = Set.of(4, 5, 31, 32, 33, 37, 38);
         // EdgeLM's interleaved types take ids from 1000, one per format that has an interleaved layout, and one more
-        // for each layout retired (1000, Q4_0's first).
+        // for each layout retired (1000, Q4_0's first; 1002, TQ2_0's first).
         long interleaved = Arrays.stream(GgmlType.values()).filter(t -> t.layout() != WeightLayout.ROWS).count();
-        Set<Integer> retired = Set.of(1000);
+        Set<Integer> retired = Set.of(1000, 1002);
         for (int id = -1; id <= 1000 + interleaved + retired.size(); id++) {
-            assertThat(GgmlType.retired(id)).as("id %d", id).isEqualTo(retired.contains(id)
-                    ? GgmlType.retired(1000) : Optional.empty());
+            assertThat(GgmlType.retired(id).isPresent()).as("id %d", id).isEqualTo(retired.contains(id));
             if (id < 0 || id > 42 && id < 1000 || id >= 1000 + interleaved + retired.size() || removed.contains(id)
                     || retired.contains(id)) {
                 assertThat(GgmlType.fromId(id)).as("id %d", id).isEmpty();
@@ -39,6 +37,8 @@ class GgmlTypeTest {
         assertThat(GgmlType.values()).hasSize((int) (43 - removed.size() + interleaved));
         assertThat(GgmlType.fromId(1008)).contains(GgmlType.Q4_0_X16);
         assertThat(GgmlType.retired(1000)).get().asString().contains("q4_0_x16");
+        assertThat(GgmlType.fromId(1009)).contains(GgmlType.TQ2_0_X16);
+        assertThat(GgmlType.retired(1002)).get().asString().contains("tq2_0_x16");
     }
 
     @Test

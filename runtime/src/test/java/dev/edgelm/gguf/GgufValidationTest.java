@@ -139,6 +139,9 @@ class GgufValidationTest {
         byte[] file = new Raw().header(3, 1, 0).str("w").u32(2).u64(32).u64(16).u32(1000).u64(0).bytes();
         assertRejected(file, 53, "tensor 'w' has type 1000, q4_0_x16 as EdgeLM wrote it before 2026-12-06");
         assertRejected(file, 53, "run edgelm repack on the original file again");
+        // TQ2_0's first interleaving could hold code 3, which today's kernel does not read.
+        byte[] tq2 = new Raw().header(3, 1, 0).str("w").u32(2).u64(256).u64(16).u32(1002).u64(0).bytes();
+        assertRejected(tq2, 53, "tensor 'w' has type 1002, tq2_0_x16 as EdgeLM first wrote it");
     }
 
     @Test
