@@ -16,6 +16,11 @@ import dev.edgelm.kernels.quant.BlockFormat;
 final class DecodedRow {
 
     private static final ThreadLocal<DecodedRow> LOCAL = ThreadLocal.withInitial(DecodedRow::new);
+    /**
+     * Codes past the row's: {@link VectorDecoders} widens them a vector of {@link VectorKernels#FLOAT_SHORTS} (two
+     * float vectors' worth) at a time, of which it uses the lower half.
+     */
+    private static final int FLOAT_SHORTS_PADDING = VectorKernels.FL;
 
     short[] codes = new short[0];
     float[] scales = new float[0];
@@ -59,8 +64,8 @@ final class DecodedRow {
             case Q4_1, Q5_1, Q4_K, Q5_K -> true;
             default -> false;
         };
-        if (codes.length < cols) {
-            codes = new short[cols];
+        if (codes.length < cols + FLOAT_SHORTS_PADDING) {
+            codes = new short[cols + FLOAT_SHORTS_PADDING];
         }
         if (scales.length < groups) {
             scales = new float[groups];

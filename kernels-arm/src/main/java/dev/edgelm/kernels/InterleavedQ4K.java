@@ -109,12 +109,10 @@ final class InterleavedQ4K {
             for (int s = 0; s < SUBS; s++) {
                 FloatVector codeSum = FloatVector.broadcast(FLOATS,
                         -(sums[firstSum + SUMS_PER_SUB * s] + sums[firstSum + SUMS_PER_SUB * s + 1]));
-                mins = ((FloatVector) ByteVector.fromMemorySegment(BYTES, m,
-                        unit + Q4KUnits.MINS + GROUP * s + lane, LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, FLOATS, 0)).fma(codeSum, mins);
-                mins2 = ((FloatVector) ByteVector.fromMemorySegment(BYTES, m,
-                        unit2 + Q4KUnits.MINS + GROUP * s + lane2, LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, FLOATS, 0)).fma(codeSum, mins2);
+                mins = codeSum.fma(ByteVector.fromMemorySegment(BYTES, m, unit + Q4KUnits.MINS + GROUP * s + lane,
+                        LITTLE_ENDIAN).convertShape(VectorOperators.B2F, FLOATS, 0), mins);
+                mins2 = codeSum.fma(ByteVector.fromMemorySegment(BYTES, m, unit2 + Q4KUnits.MINS + GROUP * s + lane2,
+                        LITTLE_ENDIAN).convertShape(VectorOperators.B2F, FLOATS, 0), mins2);
             }
             acc = mins.fma(FloatVector.fromMemorySegment(FLOATS, m, unit + Q4KUnits.DMIN + 4L * lane, LITTLE_ENDIAN)
                     .mul(scale), acc);
@@ -134,10 +132,10 @@ final class InterleavedQ4K {
                 // Pair k: values 64c + 2k and 64c + 2k + 1 in the low nibbles, 32 more in the high ones.
                 int pair = (ai + 2 * SUB * chunk) / 2;
                 for (int k = 0; k < SUB / 2; k++) {
-                    ShortVector lowCodes = IntVector.broadcast(INTS, codes.get(PAIR, 4L * (pair + k)))
-                            .reinterpretAsShorts();
-                    ShortVector highCodes = IntVector.broadcast(INTS, codes.get(PAIR, 4L * (pair + SUB / 2 + k)))
-                            .reinterpretAsShorts();
+                    ShortVector lowCodes = (ShortVector) IntVector.broadcast(INTS, codes.get(PAIR, 4L * (pair + k)))
+                            .reinterpretShape(SHORTS, 0);
+                    ShortVector highCodes = (ShortVector) IntVector.broadcast(INTS,
+                            codes.get(PAIR, 4L * (pair + SUB / 2 + k))).reinterpretShape(SHORTS, 0);
                     ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, nibbles + 2 * GROUP * k,
                             LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
                     ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, nibbles2 + 2 * GROUP * k,
@@ -148,10 +146,10 @@ final class InterleavedQ4K {
                     high2 = high2.add(q2.lanewise(VectorOperators.LSHR, 4).mul(highCodes));
                 }
                 // Each row's two lanes into one (pairSum in VectorKernels), then the rows' d x scale.
-                IntVector lowSums = low.reinterpretAsInts();
-                IntVector highSums = high.reinterpretAsInts();
-                IntVector lowSums2 = low2.reinterpretAsInts();
-                IntVector highSums2 = high2.reinterpretAsInts();
+                IntVector lowSums = (IntVector) low.reinterpretShape(INTS, 0);
+                IntVector highSums = (IntVector) high.reinterpretShape(INTS, 0);
+                IntVector lowSums2 = (IntVector) low2.reinterpretShape(INTS, 0);
+                IntVector highSums2 = (IntVector) high2.reinterpretShape(INTS, 0);
                 lowSums = lowSums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(lowSums.lanewise(VectorOperators.ASHR, 16));
                 highSums = highSums.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
@@ -162,18 +160,18 @@ final class InterleavedQ4K {
                         .add(highSums2.lanewise(VectorOperators.ASHR, 16));
                 long scales = unit + Q4KUnits.SCALES + GROUP * 2 * chunk + lane;
                 long scales2 = unit2 + Q4KUnits.SCALES + GROUP * 2 * chunk + lane2;
-                acc = ((FloatVector) lowSums.convert(VectorOperators.I2F, 0)).fma(((FloatVector) ByteVector
-                        .fromMemorySegment(BYTES, m, scales, LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, FLOATS, 0)).mul(d), acc);
-                acc = ((FloatVector) highSums.convert(VectorOperators.I2F, 0)).fma(((FloatVector) ByteVector
-                        .fromMemorySegment(BYTES, m, scales + GROUP, LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, FLOATS, 0)).mul(d), acc);
-                acc2 = ((FloatVector) lowSums2.convert(VectorOperators.I2F, 0)).fma(((FloatVector) ByteVector
-                        .fromMemorySegment(BYTES, m, scales2, LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, FLOATS, 0)).mul(d2), acc2);
-                acc2 = ((FloatVector) highSums2.convert(VectorOperators.I2F, 0)).fma(((FloatVector) ByteVector
-                        .fromMemorySegment(BYTES, m, scales2 + GROUP, LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, FLOATS, 0)).mul(d2), acc2);
+                acc = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, m, scales, LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, FLOATS, 0))
+                        .fma(lowSums.convertShape(VectorOperators.I2F, FLOATS, 0), acc);
+                acc = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, m, scales + GROUP, LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, FLOATS, 0))
+                        .fma(highSums.convertShape(VectorOperators.I2F, FLOATS, 0), acc);
+                acc2 = d2.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, m, scales2, LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, FLOATS, 0))
+                        .fma(lowSums2.convertShape(VectorOperators.I2F, FLOATS, 0), acc2);
+                acc2 = d2.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, m, scales2 + GROUP, LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, FLOATS, 0))
+                        .fma(highSums2.convertShape(VectorOperators.I2F, FLOATS, 0), acc2);
             }
         }
         // Masked stores: lane i of a vector from row r is stored if rowStart <= r + i < rowEnd.
@@ -209,14 +207,15 @@ final class InterleavedQ4K {
                     int shift = 4 * (s % 2);
                     for (int k = 0; k < SUB / 2; k++) {
                         // A row's pair in one 32-bit lane: value 2k in bits 0-7 and 2k + 1 in bits 16-23.
-                        IntVector q = ((ShortVector) ByteVector.fromMemorySegment(BYTES, m, nibbles + 2 * GROUP * k,
-                                LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0))
-                                .reinterpretAsInts().lanewise(VectorOperators.LSHR, shift);
+                        IntVector q = ((IntVector) ByteVector.fromMemorySegment(BYTES, m, nibbles + 2 * GROUP * k,
+                                LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0)
+                                .reinterpretShape(INTS, 0)).lanewise(VectorOperators.LSHR, shift);
                         int at = GROUP * (b * SUPER + SUB * s + 2 * k) + lane;
-                        ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).fma(scale, negatedMin)
+                        ((FloatVector) q.and(0xF).convertShape(VectorOperators.I2F, FLOATS, 0)).fma(scale, negatedMin)
                                 .intoArray(out, at);
-                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0))
-                                .fma(scale, negatedMin).intoArray(out, at + GROUP);
+                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xF)
+                                .convertShape(VectorOperators.I2F, FLOATS, 0)).fma(scale, negatedMin)
+                                .intoArray(out, at + GROUP);
                     }
                 }
             }

@@ -93,8 +93,9 @@ final class InterleavedQ4_0 {
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
             ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, c1, LITTLE_ENDIAN)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-            ShortVector low = IntVector.broadcast(INTS, a.get(PAIR, aj)).reinterpretAsShorts();
-            ShortVector high = IntVector.broadcast(INTS, a.get(PAIR, aj + HIGH_CODES)).reinterpretAsShorts();
+            ShortVector low = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj)).reinterpretShape(SHORTS, 0);
+            ShortVector high = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj + HIGH_CODES))
+                    .reinterpretShape(SHORTS, 0);
             s0 = s0.add(q0.and((short) 0xF).mul(low)).add(q0.lanewise(VectorOperators.LSHR, 4).mul(high));
             s1 = s1.add(q1.and((short) 0xF).mul(low)).add(q1.lanewise(VectorOperators.LSHR, 4).mul(high));
             c0 += CHUNK;
@@ -108,15 +109,15 @@ final class InterleavedQ4_0 {
                 aj += HIGH_CODES;
                 FloatVector scales0 = FloatVector.fromMemorySegment(FLOATS, m, c0 - UNIT + 2L * lane0, LITTLE_ENDIAN);
                 FloatVector scales1 = FloatVector.fromMemorySegment(FLOATS, m, c1 - UNIT + 2L * lane1, LITTLE_ENDIAN);
-                IntVector p0 = s0.reinterpretAsInts();
-                IntVector p1 = s1.reinterpretAsInts();
+                IntVector p0 = (IntVector) s0.reinterpretShape(INTS, 0);
+                IntVector p1 = (IntVector) s1.reinterpretShape(INTS, 0);
                 // Each row's two lanes into its 32-bit lane: the low lane sign-extended, plus the high one.
                 IntVector r0 = p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(p0.lanewise(VectorOperators.ASHR, 16)).add(offset);
                 IntVector r1 = p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(p1.lanewise(VectorOperators.ASHR, 16)).add(offset);
-                acc0 = ((FloatVector) r0.convert(VectorOperators.I2F, 0)).fma(scales0.mul(scale), acc0);
-                acc1 = ((FloatVector) r1.convert(VectorOperators.I2F, 0)).fma(scales1.mul(scale), acc1);
+                acc0 = scales0.mul(scale).fma(r0.convertShape(VectorOperators.I2F, FLOATS, 0), acc0);
+                acc1 = scales1.mul(scale).fma(r1.convertShape(VectorOperators.I2F, FLOATS, 0), acc1);
                 s0 = ShortVector.zero(SHORTS);
                 s1 = ShortVector.zero(SHORTS);
                 c0 += NIBBLES;
@@ -146,9 +147,9 @@ final class InterleavedQ4_0 {
                 for (int k = 0; k < STEPS; k++) {
                     // A row's 32-bit lane holds its bytes 2k (low half) and 2k + 1: the nibbles of values 2k, 2k + 16
                     // and 2k + 1, 2k + 17. Value j = 32 b + 2k of row i goes to 16 j + i.
-                    IntVector pairs = ((ShortVector) ByteVector.fromMemorySegment(BYTES, m,
+                    IntVector pairs = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(BYTES, m,
                             unit + NIBBLES + (long) CHUNK * k + 2L * lane, LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0)).reinterpretAsInts();
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0)).reinterpretShape(INTS, 0);
                     int first = GROUP * (b * BLOCK + 2 * k) + lane;
                     for (int half = 0; half < 2; half++) {
                         IntVector nibbles = pairs.lanewise(VectorOperators.LSHR, 4 * half);
@@ -163,6 +164,7 @@ final class InterleavedQ4_0 {
 
     /** The low nibbles of {@code nibbles}, less 8, times {@code scales}, to {@code out[at ..]}. */
     private static void storeScaled(IntVector nibbles, FloatVector scales, float[] out, int at) {
-        ((FloatVector) nibbles.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(scales).intoArray(out, at);
+        ((FloatVector) nibbles.and(0xF).sub(8).convertShape(VectorOperators.I2F, FLOATS, 0)).mul(scales)
+                .intoArray(out, at);
     }
 }

@@ -73,10 +73,10 @@ final class InterleavedQ5_0 {
                     low = low.add(lowValues.mul(a[ai + p]));
                     high = high.add(highValues.mul(a[ai + BLOCK / 2 + p]));
                 }
-                sum0 = sum0.add((FloatVector) low.convert(VectorOperators.S2F, 0))
-                        .add((FloatVector) high.convert(VectorOperators.S2F, 0));
-                sum1 = sum1.add((FloatVector) low.convert(VectorOperators.S2F, 1))
-                        .add((FloatVector) high.convert(VectorOperators.S2F, 1));
+                sum0 = sum0.add((FloatVector) low.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0))
+                        .add((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0));
+                sum1 = sum1.add((FloatVector) low.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1))
+                        .add((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1));
             }
             float scale = as[ai / BLOCK];
             FloatVector scales0 = FloatVector.fromMemorySegment(BLOCK_FLOATS, m, unit + 4L * lane, LITTLE_ENDIAN);
@@ -131,7 +131,7 @@ final class InterleavedQ5_0 {
     /** {@code codes} (one value of {@link VectorKernels#SL} rows) times those rows' scales, to {@code out[at ..]}. */
     private static void storeScaled(ShortVector codes, FloatVector scales0, FloatVector scales1, float[] out,
             int at) {
-        ((FloatVector) codes.convert(VectorOperators.S2F, 0)).mul(scales0).intoArray(out, at);
-        ((FloatVector) codes.convert(VectorOperators.S2F, 1)).mul(scales1).intoArray(out, at + HALF);
+        ((FloatVector) codes.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0)).mul(scales0).intoArray(out, at);
+        ((FloatVector) codes.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1)).mul(scales1).intoArray(out, at + HALF);
     }
 }

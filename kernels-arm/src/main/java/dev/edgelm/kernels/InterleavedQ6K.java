@@ -109,24 +109,24 @@ final class InterleavedQ6K {
                 // the int in a register and moving it over costs vector operations), are the low and high half of
                 // each 32-bit lane: lanes (row, parity).
                 ShortVector sum = w0.lanewise(VectorOperators.ASHR, 10)
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair)).reinterpretAsShorts());
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair)).reinterpretShape(WORDS, 0));
                 sum = sum.add(w0.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 4)).reinterpretAsShorts()));
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 4)).reinterpretShape(WORDS, 0)));
                 sum = sum.add(w1.lanewise(VectorOperators.ASHR, 10)
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 8)).reinterpretAsShorts()));
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 8)).reinterpretShape(WORDS, 0)));
                 sum = sum.add(w1.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 12)).reinterpretAsShorts()));
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 12)).reinterpretShape(WORDS, 0)));
                 sum = sum.add(w2.lanewise(VectorOperators.ASHR, 10)
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 16)).reinterpretAsShorts()));
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 16)).reinterpretShape(WORDS, 0)));
                 sum = sum.add(w2.lanewise(VectorOperators.LSHL, 6).lanewise(VectorOperators.ASHR, 10)
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 20)).reinterpretAsShorts()));
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 20)).reinterpretShape(WORDS, 0)));
                 sum = sum.add(w0.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
                         .or(w2.lanewise(VectorOperators.LSHR, 2).and(LOW_PAIR))
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 24)).reinterpretAsShorts()));
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 24)).reinterpretShape(WORDS, 0)));
                 sum = sum.add(w1.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 10)
                         .or(w2.and(LOW_PAIR))
-                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 28)).reinterpretAsShorts()));
-                IntVector pairs = sum.reinterpretAsInts();
+                        .mul(IntVector.broadcast(FLOAT_INTS, codes.get(PAIR, pair + 28)).reinterpretShape(WORDS, 0)));
+                IntVector pairs = (IntVector) sum.reinterpretShape(FLOAT_INTS, 0);
                 pairs = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(pairs.lanewise(VectorOperators.ASHR, 16));
                 IntVector scale = (IntVector) ByteVector.fromMemorySegment(SCALE_BYTES, m, scales, LITTLE_ENDIAN)
@@ -134,7 +134,7 @@ final class InterleavedQ6K {
                 block = block.add(pairs.mul(scale));
             }
             FloatVector d = FloatVector.fromMemorySegment(FLOATS, m, unit + 4L * row, LITTLE_ENDIAN);
-            acc = ((FloatVector) block.convert(VectorOperators.I2F, 0)).fma(d.mul(as[ai / BLOCK]), acc);
+            acc = d.mul(as[ai / BLOCK]).fma(block.convertShape(VectorOperators.I2F, FLOATS, 0), acc);
         }
         if (from == 0 && to == ROWS) {
             acc.intoArray(out, at);
@@ -172,12 +172,12 @@ final class InterleavedQ6K {
                                 .lanewise(VectorOperators.ASHR, 10)
                                 .or(w2.lanewise(VectorOperators.LSHR, LOW_SHIFT[k]).and(LOW_MASK[k]));
                         // Lanes (row, parity): value j = 256 b + 16 s + 2k of row i to 16 j + i, value j + 1 after.
-                        IntVector pairs = codes.reinterpretAsInts();
+                        IntVector pairs = (IntVector) codes.reinterpretShape(FLOAT_INTS, 0);
                         int at = GROUP * (b * BLOCK + SUB * s + 2 * k) + row;
                         ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, at);
-                        ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                                .mul(scale).intoArray(out, at + GROUP);
+                                .convertShape(VectorOperators.I2F, FLOATS, 0)).mul(scale).intoArray(out, at);
+                        ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16)
+                                .convertShape(VectorOperators.I2F, FLOATS, 0)).mul(scale).intoArray(out, at + GROUP);
                     }
                 }
             }

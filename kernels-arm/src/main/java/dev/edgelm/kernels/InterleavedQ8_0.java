@@ -99,10 +99,10 @@ final class InterleavedQ8_0 {
                     .convertShape(VectorOperators.B2S, SHORTS, 0);
             ShortVector q11 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, c1 + CHUNK, LITTLE_ENDIAN)
                     .convertShape(VectorOperators.B2S, SHORTS, 0);
-            ShortVector a0 = IntVector.broadcast(INTS, a.get(PAIR, aj)).reinterpretAsShorts();
-            ShortVector a1 = IntVector.broadcast(INTS, a.get(PAIR, aj + 4)).reinterpretAsShorts();
-            IntVector p0 = q00.mul(a0).add(q01.mul(a1)).reinterpretAsInts();
-            IntVector p1 = q10.mul(a0).add(q11.mul(a1)).reinterpretAsInts();
+            ShortVector a0 = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj)).reinterpretShape(SHORTS, 0);
+            ShortVector a1 = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj + 4)).reinterpretShape(SHORTS, 0);
+            IntVector p0 = (IntVector) q00.mul(a0).add(q01.mul(a1)).reinterpretShape(INTS, 0);
+            IntVector p1 = (IntVector) q10.mul(a0).add(q11.mul(a1)).reinterpretShape(INTS, 0);
             // Each row's two lanes into its 32-bit lane: the low lane sign-extended, plus the high one.
             s0 = s0.add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
                     .add(p0.lanewise(VectorOperators.ASHR, 16));
@@ -119,8 +119,8 @@ final class InterleavedQ8_0 {
                         LITTLE_ENDIAN);
                 FloatVector scales1 = FloatVector.fromMemorySegment(FLOATS, m, c1 - UNIT + 2L * lane1,
                         LITTLE_ENDIAN);
-                acc0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(scales0.mul(scale), acc0);
-                acc1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(scales1.mul(scale), acc1);
+                acc0 = scales0.mul(scale).fma(s0.convertShape(VectorOperators.I2F, FLOATS, 0), acc0);
+                acc1 = scales1.mul(scale).fma(s1.convertShape(VectorOperators.I2F, FLOATS, 0), acc1);
                 s0 = IntVector.zero(INTS);
                 s1 = IntVector.zero(INTS);
                 c0 += CODES;
@@ -150,13 +150,14 @@ final class InterleavedQ8_0 {
                 FloatVector scales = FloatVector.fromMemorySegment(FLOATS, m, unit + 4L * lane, LITTLE_ENDIAN);
                 for (int k = 0; k < BLOCK / 2; k++) {
                     // Lanes (row, e): code 2k + e of each row; value j = 32 b + 2k of row i to 16 j + i, j + 1 after.
-                    IntVector pairs = ((ShortVector) ByteVector.fromMemorySegment(BYTES, m,
+                    IntVector pairs = (IntVector) ((ShortVector) ByteVector.fromMemorySegment(BYTES, m,
                             unit + CODES + (long) CHUNK * k + 2L * lane, LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.B2S, SHORTS, 0)).reinterpretAsInts();
+                            .convertShape(VectorOperators.B2S, SHORTS, 0)).reinterpretShape(INTS, 0);
                     int first = GROUP * (b * BLOCK + 2 * k) + lane;
                     ((FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                            .convert(VectorOperators.I2F, 0)).mul(scales).intoArray(out, first);
-                    ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                            .convertShape(VectorOperators.I2F, FLOATS, 0)).mul(scales).intoArray(out, first);
+                    ((FloatVector) pairs.lanewise(VectorOperators.ASHR, 16)
+                            .convertShape(VectorOperators.I2F, FLOATS, 0))
                             .mul(scales).intoArray(out, first + GROUP);
                 }
             }

@@ -47,7 +47,8 @@ import jdk.incubator.vector.VectorShuffle;
  * <p>Unlike the other integer kernels, whose 16 nibble bytes per block fill at most 256 bits of shorts, this one
  * runs at the configured width, up to 512 bits: a block's 64 code bytes per row fill any width, and the loop is
  * bound by vector operations (13 per chunk and vector: a widening load, a shift, three masks, four multiplies and
- * four adds; 15, with a shift for each field, measured 8 to 10% slower at 512 bits), so on one core it ran about twice as fast at 512 bits as at 256, and 256 twice 128.
+ * four adds; 15, with a shift for each field, measured 8 to 10% slower at 512 bits), so on one core it ran about
+ * twice as fast at 512 bits as at 256, and 256 twice 128.
  * Two vectors of rows go through the loop together and share the four activation broadcasts of each chunk (a third
  * and fourth vector measured no faster).
  */
@@ -153,10 +154,14 @@ final class InterleavedTq2 {
                 long aj = 2L * (ai + 8 * (k & 16) + 2 * (k & 15));
                 // Written out rather than through helpers: C2 stops inlining small helpers once this method is
                 // large, and a vector passed to a call that was not inlined is boxed (several times slower).
-                ShortVector a0 = IntVector.broadcast(INTS, a.get(PAIR, aj + f0)).reinterpretAsShorts();
-                ShortVector a1 = IntVector.broadcast(INTS, a.get(PAIR, aj + f1)).reinterpretAsShorts();
-                ShortVector a2 = IntVector.broadcast(INTS, a.get(PAIR, aj + f2)).reinterpretAsShorts();
-                ShortVector a3 = IntVector.broadcast(INTS, a.get(PAIR, aj + f3)).reinterpretAsShorts();
+                ShortVector a0 = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj + f0))
+                        .reinterpretShape(SHORTS, 0);
+                ShortVector a1 = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj + f1))
+                        .reinterpretShape(SHORTS, 0);
+                ShortVector a2 = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj + f2))
+                        .reinterpretShape(SHORTS, 0);
+                ShortVector a3 = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj + f3))
+                        .reinterpretShape(SHORTS, 0);
                 // Fields 1 and 2 are masked where they stand, not shifted down: their products come out 4 and 16
                 // times too large, which the bounds allow, and one shift per field and block undoes.
                 p00 = p00.add(q0.and(THREES).mul(a0));
@@ -178,14 +183,14 @@ final class InterleavedTq2 {
             p11 = p11.lanewise(VectorOperators.ASHR, 2);
             if (i2s) {
                 // Each row's two lanes into one 32-bit lane: the low lane sign-extended, plus the high one.
-                IntVector s00 = p00.reinterpretAsInts();
-                IntVector s01 = p01.reinterpretAsInts();
-                IntVector s02 = p02.reinterpretAsInts();
-                IntVector s03 = p03.reinterpretAsInts();
-                IntVector s10 = p10.reinterpretAsInts();
-                IntVector s11 = p11.reinterpretAsInts();
-                IntVector s12 = p12.reinterpretAsInts();
-                IntVector s13 = p13.reinterpretAsInts();
+                IntVector s00 = (IntVector) p00.reinterpretShape(INTS, 0);
+                IntVector s01 = (IntVector) p01.reinterpretShape(INTS, 0);
+                IntVector s02 = (IntVector) p02.reinterpretShape(INTS, 0);
+                IntVector s03 = (IntVector) p03.reinterpretShape(INTS, 0);
+                IntVector s10 = (IntVector) p10.reinterpretShape(INTS, 0);
+                IntVector s11 = (IntVector) p11.reinterpretShape(INTS, 0);
+                IntVector s12 = (IntVector) p12.reinterpretShape(INTS, 0);
+                IntVector s13 = (IntVector) p13.reinterpretShape(INTS, 0);
                 s00 = s00.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(s00.lanewise(VectorOperators.ASHR, 16));
                 s01 = s01.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
@@ -209,20 +214,20 @@ final class InterleavedTq2 {
                 FloatVector d1 = FloatVector.broadcast(FLOATS, as[s + 2]);
                 FloatVector d2 = FloatVector.broadcast(FLOATS, as[s + 1]);
                 FloatVector d3 = FloatVector.broadcast(FLOATS, as[s]);
-                acc0 = ((FloatVector) s00.sub(sums[s + 3]).convert(VectorOperators.I2F, 0)).fma(d0, acc0);
-                acc0 = ((FloatVector) s01.sub(sums[s + 2]).convert(VectorOperators.I2F, 0)).fma(d1, acc0);
-                acc0 = ((FloatVector) s02.sub(sums[s + 1]).convert(VectorOperators.I2F, 0)).fma(d2, acc0);
-                acc0 = ((FloatVector) s03.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(d3, acc0);
-                acc1 = ((FloatVector) s10.sub(sums[s + 3]).convert(VectorOperators.I2F, 0)).fma(d0, acc1);
-                acc1 = ((FloatVector) s11.sub(sums[s + 2]).convert(VectorOperators.I2F, 0)).fma(d1, acc1);
-                acc1 = ((FloatVector) s12.sub(sums[s + 1]).convert(VectorOperators.I2F, 0)).fma(d2, acc1);
-                acc1 = ((FloatVector) s13.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(d3, acc1);
+                acc0 = d0.fma(s00.sub(sums[s + 3]).convertShape(VectorOperators.I2F, FLOATS, 0), acc0);
+                acc0 = d1.fma(s01.sub(sums[s + 2]).convertShape(VectorOperators.I2F, FLOATS, 0), acc0);
+                acc0 = d2.fma(s02.sub(sums[s + 1]).convertShape(VectorOperators.I2F, FLOATS, 0), acc0);
+                acc0 = d3.fma(s03.sub(sums[s]).convertShape(VectorOperators.I2F, FLOATS, 0), acc0);
+                acc1 = d0.fma(s10.sub(sums[s + 3]).convertShape(VectorOperators.I2F, FLOATS, 0), acc1);
+                acc1 = d1.fma(s11.sub(sums[s + 2]).convertShape(VectorOperators.I2F, FLOATS, 0), acc1);
+                acc1 = d2.fma(s12.sub(sums[s + 1]).convertShape(VectorOperators.I2F, FLOATS, 0), acc1);
+                acc1 = d3.fma(s13.sub(sums[s]).convertShape(VectorOperators.I2F, FLOATS, 0), acc1);
             } else {
                 // The four fields make one integer per row (in 16 bits: at most 4 x 32 x 2 x 127), then each row's
                 // two lanes one 32-bit lane: the low lane sign-extended, plus the high one. Minus the activation
                 // block sum (the 1 of every code, exactly), times the row's scale and the activation scale.
-                IntVector s0 = p00.add(p01).add(p02).add(p03).reinterpretAsInts();
-                IntVector s1 = p10.add(p11).add(p12).add(p13).reinterpretAsInts();
+                IntVector s0 = (IntVector) p00.add(p01).add(p02).add(p03).reinterpretShape(INTS, 0);
+                IntVector s1 = (IntVector) p10.add(p11).add(p12).add(p13).reinterpretShape(INTS, 0);
                 s0 = s0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(s0.lanewise(VectorOperators.ASHR, 16));
                 s1 = s1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
@@ -230,8 +235,8 @@ final class InterleavedTq2 {
                 int s = ai / blockValues;
                 FloatVector scales0 = FloatVector.fromMemorySegment(FLOATS, m, unit0 + 4L * lane0, LITTLE_ENDIAN);
                 FloatVector scales1 = FloatVector.fromMemorySegment(FLOATS, m, unit1 + 4L * lane1, LITTLE_ENDIAN);
-                acc0 = ((FloatVector) s0.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(scales0.mul(as[s]), acc0);
-                acc1 = ((FloatVector) s1.sub(sums[s]).convert(VectorOperators.I2F, 0)).fma(scales1.mul(as[s]), acc1);
+                acc0 = scales0.mul(as[s]).fma(s0.sub(sums[s]).convertShape(VectorOperators.I2F, FLOATS, 0), acc0);
+                acc1 = scales1.mul(as[s]).fma(s1.sub(sums[s]).convertShape(VectorOperators.I2F, FLOATS, 0), acc1);
             }
         }
         if (i2s) {
@@ -273,8 +278,9 @@ final class InterleavedTq2 {
                     for (int n = 0; n < 4; n++) {
                         ShortVector t = q.lanewise(VectorOperators.LSHR, 2 * n).and(THREES).sub(ONES);
                         int at = first + GROUP * Q8_BLOCK * (i2s ? 3 - n : n);
-                        ((FloatVector) t.convert(VectorOperators.S2F, 0)).mul(scales).intoArray(out, at);
-                        ((FloatVector) t.convert(VectorOperators.S2F, 1)).mul(scales).intoArray(out, at + GROUP);
+                        ((FloatVector) t.convertShape(VectorOperators.S2F, FLOATS, 0)).mul(scales).intoArray(out, at);
+                        ((FloatVector) t.convertShape(VectorOperators.S2F, FLOATS, 1)).mul(scales)
+                                .intoArray(out, at + GROUP);
                     }
                 }
             }

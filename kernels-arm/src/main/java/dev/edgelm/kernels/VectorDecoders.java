@@ -4,7 +4,7 @@ import static dev.edgelm.kernels.VectorKernels.FL;
 import static dev.edgelm.kernels.VectorKernels.FLOATS;
 import static dev.edgelm.kernels.VectorKernels.FLOAT_INTS;
 import static dev.edgelm.kernels.VectorKernels.GROUP;
-import static dev.edgelm.kernels.VectorKernels.HALF_SHORTS;
+import static dev.edgelm.kernels.VectorKernels.FLOAT_SHORTS;
 import static dev.edgelm.kernels.VectorKernels.SHORTS;
 import static dev.edgelm.kernels.VectorKernels.SL;
 import static dev.edgelm.kernels.VectorKernels.SUPER;
@@ -268,7 +268,9 @@ final class VectorDecoders {
             FloatVector scale = FloatVector.broadcast(FLOATS, scratch.scales[g]);
             FloatVector negatedMin = FloatVector.broadcast(FLOATS, scratch.withMins ? -scratch.mins[g] : 0f);
             for (int i = g * group; i < (g + 1) * group; i += FL) {
-                ((FloatVector) ShortVector.fromArray(HALF_SHORTS, codes, i)
+                // A whole vector of 16-bit lanes, of which the lower half are converted: the array has room past the
+                // row's codes (DecodedRow), and a half-width vector of shorts would be a second shape of the lane.
+                ((FloatVector) ShortVector.fromArray(FLOAT_SHORTS, codes, i)
                         .convertShape(VectorOperators.S2F, FLOATS, 0))
                         .fma(scale, negatedMin).intoArray(out, offset + i);
             }
@@ -293,8 +295,9 @@ final class VectorDecoders {
             return;
         }
         int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            floats(format, m, at + (long) i * width).intoArray(out, offset + i);
+        for (int bound = FLOAT_SHORTS.loopBound(n); i < bound; i += 2 * FL) {
+            floats(format, m, at + (long) i * width, 0).intoArray(out, offset + i);
+            floats(format, m, at + (long) i * width, 1).intoArray(out, offset + i + FL);
         }
         for (; i < n; i++) {
             out[offset + i] = floatAt(format, m, at + (long) i * width);
@@ -305,10 +308,16 @@ final class VectorDecoders {
     static float dotFloats(BlockFormat format, MemorySegment m, long at, float[] x, int base, int n) {
         int width = format.blockBytes();
         FloatVector acc = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
         int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            acc = floats(format, m, at + (long) i * width).fma(FloatVector.fromArray(FLOATS, x, base + i), acc);
+        for (int bound = FLOAT_SHORTS.loopBound(n); i < bound; i += 2 * FL) {
+            // The activations are fma's receiver, the widened row values its operand (VectorKernels: converted
+            // vectors are never a receiver).
+            acc = FloatVector.fromArray(FLOATS, x, base + i).fma(floats(format, m, at + (long) i * width, 0), acc);
+            acc1 = FloatVector.fromArray(FLOATS, x, base + i + FL).fma(floats(format, m, at + (long) i * width, 1),
+                    acc1);
         }
+        acc = acc.add(acc1);
         float tail = 0;
         for (; i < n; i++) {
             tail += floatAt(format, m, at + (long) i * width) * x[base + i];
@@ -316,15 +325,20 @@ final class VectorDecoders {
         return VectorKernels.sum(acc) + tail;
     }
 
-    /** {@link VectorKernels#FL} F32, F16 or BF16 values at byte {@code at}, as floats (the switch is loop-invariant). */
-    private static FloatVector floats(BlockFormat format, MemorySegment m, long at) {
+    /**
+     * The first ({@code part} 0) or second (1) {@link VectorKernels#FL} of the 2 FL F32, F16 or BF16 values at byte
+     * {@code at}, as floats (the switch is loop-invariant). F16 and BF16 values are loaded as a whole vector of
+     * {@link VectorKernels#FLOAT_SHORTS} either way (the JIT can share the two loads).
+     */
+    private static FloatVector floats(BlockFormat format, MemorySegment m, long at, int part) {
         return switch (format) {
-            case F32 -> FloatVector.fromMemorySegment(FLOATS, m, at, ByteOrder.LITTLE_ENDIAN);
+            case F32 -> FloatVector.fromMemorySegment(FLOATS, m, at + 4L * FL * part, ByteOrder.LITTLE_ENDIAN);
             case F16 -> VectorKernels.halvesToFloats(
-                    ShortVector.fromMemorySegment(HALF_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN));
-            case BF16 -> ((IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, FLOAT_INTS, 0)).lanewise(VectorOperators.LSHL, 16)
-                    .reinterpretAsFloats();
+                    ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN), part);
+            case BF16 -> (FloatVector) ((IntVector) ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at,
+                    ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, FLOAT_INTS, part)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretShape(FLOATS, 0);
             default -> throw new AssertionError(format);
         };
     }

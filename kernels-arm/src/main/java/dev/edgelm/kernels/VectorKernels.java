@@ -44,6 +44,21 @@ import jdk.incubator.vector.VectorSpecies;
  * vector either way. Interleaved, one scale multiply serves a sub-block of 16 rows.) Larger matrix-matrix products
  * are float products on decoded rows, tiled in registers ({@link VectorMatmul}). Matrix products allocate nothing
  * (a single dot on an interleaved matrix allocates its one-float result).
+ *
+ * <p>How every vector loop here is written, so that C2 keeps its vectors in registers. Each rule was found in a
+ * whole model that, in some runs and not others, decoded at half speed with thousands of collections: C2 had
+ * compiled a kernel's loop-carried vectors as heap objects (docs/benchmarks.md, "Kernels that box their vectors").
+ * <ul>
+ *   <li>Species are constants, and a result's species is named: {@code convertShape} and {@code reinterpretShape}
+ *       with a constant, never {@code convert} or {@code reinterpretAs*}, which look it up in a cache C2 does not
+ *       always fold.
+ *   <li>One shape per lane type at 128 and 256 bits ({@link #FLOAT_SHORTS}; {@code VectorShapesTest}): the Vector
+ *       API's generic methods dispatch on type profiles the whole process shares.
+ *   <li>A loop-carried accumulator is the addend of {@code fma}, whose receiver is a loaded, broadcast or computed
+ *       vector, never a converted one: C2 inlines an operation on a converted vector late, and when the
+ *       accumulator's own type then waits on that operation, it gives up and boxes both ({@code a.fma(b, acc)} is
+ *       {@code b.fma(a, acc)} to the last bit).
+ * </ul>
  */
 final class VectorKernels implements Kernels {
 
@@ -55,8 +70,12 @@ final class VectorKernels implements Kernels {
     static final VectorSpecies<Float> BLOCK_FLOATS = species(float.class, INT_BITS);
     static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
     static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
-    /** As many shorts as {@link #FLOATS} has lanes, for F16 values. */
-    static final VectorSpecies<Short> HALF_SHORTS = species(short.class, BITS / 2);
+    /**
+     * 16-bit lanes of {@link #FLOATS}' shape, twice its lanes: F16 values are loaded and activation codes stored two
+     * float vectors at a time, never through a half-width vector of shorts. Two shapes of one lane type let C2 box
+     * the vectors of loops compiled after both were used (the Vector API's type profiles are shared process-wide).
+     */
+    static final VectorSpecies<Short> FLOAT_SHORTS = species(short.class, BITS);
     static final int FL = FLOATS.length();
     /** Rows of an {@link #addProduct} register tile. */
     private static final int PRODUCT_ROWS = 4;
@@ -529,7 +548,7 @@ final class VectorKernels implements Kernels {
 
     /** Adds each pair of adjacent 16-bit lanes into one 32-bit lane. */
     private static IntVector pairSum(ShortVector products) {
-        IntVector v = products.reinterpretAsInts();
+        IntVector v = (IntVector) products.reinterpretShape(INTS, 0);
         return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(v.lanewise(VectorOperators.ASHR, 16));
     }
@@ -540,13 +559,13 @@ final class VectorKernels implements Kernels {
      * (exactly, when it is a multiple of 2^k).
      */
     private static IntVector smallPairSum(ShortVector products, int k) {
-        IntVector v = products.reinterpretAsInts();
+        IntVector v = (IntVector) products.reinterpretShape(INTS, 0);
         return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16 + k);
     }
 
     /** {@code acc + float(sum) * scale}: the one float multiply-add per block. */
     private static FloatVector scaleAdd(IntVector sum, float scale, FloatVector acc) {
-        return ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(BLOCK_FLOATS, scale),
+        return FloatVector.broadcast(BLOCK_FLOATS, scale).fma(sum.convertShape(VectorOperators.I2F, BLOCK_FLOATS, 0),
                 acc);
     }
 
@@ -682,25 +701,28 @@ final class VectorKernels implements Kernels {
         Objects.checkFromIndexSize(srcOffset, n, src.length);
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
         int i = 0;
-        for (int bound = FLOATS.loopBound(n); i < bound; i += FL) {
-            halvesToFloats(ShortVector.fromArray(HALF_SHORTS, src, srcOffset + i)).intoArray(dst, dstOffset + i);
+        for (int bound = FLOAT_SHORTS.loopBound(n); i < bound; i += 2 * FL) {
+            ShortVector halves = ShortVector.fromArray(FLOAT_SHORTS, src, srcOffset + i);
+            halvesToFloats(halves, 0).intoArray(dst, dstOffset + i);
+            halvesToFloats(halves, 1).intoArray(dst, dstOffset + i + FL);
         }
         reference.halfToFloat(src, srcOffset + i, dst, dstOffset + i, n - i);
     }
 
     /**
-     * {@link #FL} half-precision values (the bits in {@code halves}) as floats. The Vector API has no half-precision
+     * {@link #FL} half-precision values (the bits in the lower ({@code part} 0) or upper (1) half of {@code halves},
+     * a vector of {@link #FLOAT_SHORTS}) as floats. The Vector API has no half-precision
      * type, so the bits are moved into a float's exponent and mantissa and rescaled by 2^112, which is exact for
      * normal and subnormal halves alike; infinities and NaNs (exponent 31) get the float's all-ones exponent.
      */
-    static FloatVector halvesToFloats(ShortVector halves) {
+    static FloatVector halvesToFloats(ShortVector halves, int part) {
         // Sign-extended: bit 31 is the half's sign bit.
-        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, FLOAT_INTS, 0);
+        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, FLOAT_INTS, part);
         IntVector shifted = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
-        FloatVector finite = shifted.reinterpretAsFloats().mul(0x1p112f);
-        IntVector bits = finite.reinterpretAsInts()
+        FloatVector finite = ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(0x1p112f);
+        IntVector bits = ((IntVector) finite.reinterpretShape(FLOAT_INTS, 0))
                 .blend(shifted.or(0x7F80_0000), shifted.compare(VectorOperators.GE, 0x7C00 << 13));
-        return bits.or(h.and(0x8000_0000)).reinterpretAsFloats();
+        return (FloatVector) bits.or(h.and(0x8000_0000)).reinterpretShape(FLOATS, 0);
     }
 
     @Override

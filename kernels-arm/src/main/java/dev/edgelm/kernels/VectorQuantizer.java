@@ -3,7 +3,7 @@ package dev.edgelm.kernels;
 import static dev.edgelm.kernels.VectorKernels.FL;
 import static dev.edgelm.kernels.VectorKernels.FLOATS;
 import static dev.edgelm.kernels.VectorKernels.FLOAT_INTS;
-import static dev.edgelm.kernels.VectorKernels.HALF_SHORTS;
+import static dev.edgelm.kernels.VectorKernels.FLOAT_SHORTS;
 
 import dev.edgelm.kernels.quant.ActivationQuantizer;
 import dev.edgelm.kernels.quant.HalfFloats;
@@ -34,16 +34,9 @@ final class VectorQuantizer {
         if (!Float.isFinite(amax) || !Float.isFinite(id)) {
             return ActivationQuantizer.quantizeQ8_0(x, offset, codes, codesOffset);
         }
-        for (int i = 0; i < n; i += FL) {
-            FloatVector v = FloatVector.fromArray(FLOATS, x, offset + i).mul(id);
-            // roundf: truncate the magnitude, add one if the dropped fraction is at least a half (both exact).
-            FloatVector a = v.abs();
-            IntVector t = (IntVector) a.convert(VectorOperators.F2I, 0);
-            VectorMask<Integer> up = a.sub((FloatVector) t.convert(VectorOperators.I2F, 0))
-                    .compare(VectorOperators.GE, 0.5f).cast(FLOAT_INTS);
-            VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(FLOAT_INTS);
-            t = t.add(1, up);
-            store(t.lanewise(VectorOperators.NEG, negative), codes, codesOffset + i);
+        for (int i = 0; i < n; i += 2 * FL) {
+            store(rounded(FloatVector.fromArray(FLOATS, x, offset + i).mul(id)),
+                    rounded(FloatVector.fromArray(FLOATS, x, offset + i + FL).mul(id)), codes, codesOffset + i);
         }
         return HalfFloats.fromF16(HalfFloats.toF16(d));
     }
@@ -59,10 +52,9 @@ final class VectorQuantizer {
         if (!Float.isFinite(iscale)) {
             return ActivationQuantizer.quantizeQ8K(x, offset, codes, codesOffset);
         }
-        for (int i = 0; i < n; i += FL) {
-            FloatVector v = FloatVector.fromArray(FLOATS, x, offset + i).mul(iscale).add(MAGIC_ROUND);
-            IntVector q = v.reinterpretAsInts().and(0x007F_FFFF).sub(0x0040_0000).min(127);
-            store(q, codes, codesOffset + i);
+        for (int i = 0; i < n; i += 2 * FL) {
+            store(roundedQ8K(FloatVector.fromArray(FLOATS, x, offset + i).mul(iscale)),
+                    roundedQ8K(FloatVector.fromArray(FLOATS, x, offset + i + FL).mul(iscale)), codes, codesOffset + i);
         }
         return 1 / iscale;
     }
@@ -86,8 +78,30 @@ final class VectorQuantizer {
         }
     }
 
-    /** Codes within int8, narrowed to shorts. */
-    private static void store(IntVector codes, short[] out, int at) {
-        ((ShortVector) codes.convertShape(VectorOperators.I2S, HALF_SHORTS, 0)).intoArray(out, at);
+    /** C's roundf of each lane of {@code v}: truncate the magnitude, add one if the dropped fraction is at least a
+     * half (both exact), give back the sign. */
+    private static IntVector rounded(FloatVector v) {
+        FloatVector a = v.abs();
+        IntVector t = (IntVector) a.convertShape(VectorOperators.F2I, FLOAT_INTS, 0);
+        VectorMask<Integer> up = a.sub((FloatVector) t.convertShape(VectorOperators.I2F, FLOATS, 0))
+                .compare(VectorOperators.GE, 0.5f).cast(FLOAT_INTS);
+        VectorMask<Integer> negative = v.compare(VectorOperators.LT, 0f).cast(FLOAT_INTS);
+        return t.add(1, up).lanewise(VectorOperators.NEG, negative);
+    }
+
+    /** Q8_K's rounding of scaled values (llama.cpp's nearest_int, through the float magic number), at most 127. */
+    private static IntVector roundedQ8K(FloatVector scaled) {
+        return ((IntVector) scaled.add(MAGIC_ROUND).reinterpretShape(FLOAT_INTS, 0)).and(0x007F_FFFF)
+                .sub(0x0040_0000).min(127);
+    }
+
+    /**
+     * Two vectors of codes within int8, narrowed to 16-bit lanes of one vector of {@link VectorKernels#FLOAT_SHORTS}
+     * ({@code low}'s in its lower half) and stored. Narrowing each to a half-width vector would use a second shape
+     * of 16-bit lanes, and the Vector API's shared type profiles then let C2 box other kernels' vectors.
+     */
+    private static void store(IntVector low, IntVector high, short[] out, int at) {
+        ((ShortVector) low.convertShape(VectorOperators.I2S, FLOAT_SHORTS, 0))
+                .or((ShortVector) high.convertShape(VectorOperators.I2S, FLOAT_SHORTS, -1)).intoArray(out, at);
     }
 }
