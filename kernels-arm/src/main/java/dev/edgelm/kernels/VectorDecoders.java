@@ -304,25 +304,75 @@ final class VectorDecoders {
         }
     }
 
-    /** {@code sum row[i] * x[base + i]} for an F32, F16 or BF16 row at byte {@code at}, read in place. */
+    /**
+     * {@code sum row[i] * x[base + i]} for an F32, F16 or BF16 row at byte {@code at}, read in place. One loop per
+     * format: a loop over the three, two float vectors per step, grew past what C2 would inline {@link
+     * VectorKernels#sum} into, and the accumulator passed to it was then boxed once per row.
+     */
     static float dotFloats(BlockFormat format, MemorySegment m, long at, float[] x, int base, int n) {
+        int bound = FLOAT_SHORTS.loopBound(n);
+        float dot = switch (format) {
+            case F32 -> dotF32(m, at, x, base, bound);
+            case F16 -> dotF16(m, at, x, base, bound);
+            case BF16 -> dotBF16(m, at, x, base, bound);
+            default -> throw new AssertionError(format);
+        };
         int width = format.blockBytes();
-        FloatVector acc = FloatVector.zero(FLOATS);
-        FloatVector acc1 = FloatVector.zero(FLOATS);
-        int i = 0;
-        for (int bound = FLOAT_SHORTS.loopBound(n); i < bound; i += 2 * FL) {
-            // The activations are fma's receiver, the widened row values its operand (VectorKernels: converted
-            // vectors are never a receiver).
-            acc = FloatVector.fromArray(FLOATS, x, base + i).fma(floats(format, m, at + (long) i * width, 0), acc);
-            acc1 = FloatVector.fromArray(FLOATS, x, base + i + FL).fma(floats(format, m, at + (long) i * width, 1),
-                    acc1);
-        }
-        acc = acc.add(acc1);
         float tail = 0;
-        for (; i < n; i++) {
+        for (int i = bound; i < n; i++) {
             tail += floatAt(format, m, at + (long) i * width) * x[base + i];
         }
-        return VectorKernels.sum(acc) + tail;
+        return dot + tail;
+    }
+
+    // In the three loops below, the activations are fma's receiver and the row values its operand: a converted
+    // vector is never a receiver (VectorKernels). The sums run in the order of the values, one vector at a time.
+
+    private static float dotF32(MemorySegment m, long at, float[] x, int base, int bound) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int i = 0; i < bound; i += FL) {
+            acc = FloatVector.fromArray(FLOATS, x, base + i)
+                    .fma(FloatVector.fromMemorySegment(FLOATS, m, at + 4L * i, ByteOrder.LITTLE_ENDIAN), acc);
+        }
+        return VectorKernels.sum(acc);
+    }
+
+    private static float dotF16(MemorySegment m, long at, float[] x, int base, int bound) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int i = 0; i < bound; i += 2 * FL) {
+            ShortVector halves = ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            acc = FloatVector.fromArray(FLOATS, x, base + i).fma(VectorKernels.halvesToFloats(halves, 0), acc);
+            acc = FloatVector.fromArray(FLOATS, x, base + i + FL).fma(VectorKernels.halvesToFloats(halves, 1), acc);
+        }
+        // VectorKernels.sum, written out: after two conversions a step, C2 had no room left to inline it, and boxed
+        // the vector it would have passed.
+        float dot = 0;
+        for (int l = 0; l < FL; l++) {
+            dot += acc.lane(l);
+        }
+        return dot;
+    }
+
+    private static float dotBF16(MemorySegment m, long at, float[] x, int base, int bound) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int i = 0; i < bound; i += 2 * FL) {
+            ShortVector halves = ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            acc = FloatVector.fromArray(FLOATS, x, base + i).fma(brainFloats(halves, 0), acc);
+            acc = FloatVector.fromArray(FLOATS, x, base + i + FL).fma(brainFloats(halves, 1), acc);
+        }
+        // VectorKernels.sum, written out: after two conversions a step, C2 had no room left to inline it, and boxed
+        // the vector it would have passed.
+        float dot = 0;
+        for (int l = 0; l < FL; l++) {
+            dot += acc.lane(l);
+        }
+        return dot;
+    }
+
+    /** The lower ({@code part} 0) or upper (1) half of a vector of BF16 values, as floats: the bits moved up. */
+    private static FloatVector brainFloats(ShortVector halves, int part) {
+        return (FloatVector) ((IntVector) halves.convertShape(VectorOperators.S2I, FLOAT_INTS, part))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretShape(FLOATS, 0);
     }
 
     /**
@@ -335,10 +385,7 @@ final class VectorDecoders {
             case F32 -> FloatVector.fromMemorySegment(FLOATS, m, at + 4L * FL * part, ByteOrder.LITTLE_ENDIAN);
             case F16 -> VectorKernels.halvesToFloats(
                     ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN), part);
-            case BF16 -> (FloatVector) ((IntVector) ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at,
-                    ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, FLOAT_INTS, part)).lanewise(VectorOperators.LSHL, 16)
-                    .reinterpretShape(FLOATS, 0);
+            case BF16 -> brainFloats(ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN), part);
             default -> throw new AssertionError(format);
         };
     }
