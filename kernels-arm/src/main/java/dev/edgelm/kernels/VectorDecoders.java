@@ -295,97 +295,58 @@ final class VectorDecoders {
             return;
         }
         int i = 0;
-        for (int bound = FLOAT_SHORTS.loopBound(n); i < bound; i += 2 * FL) {
-            floats(format, m, at + (long) i * width, 0).intoArray(out, offset + i);
-            floats(format, m, at + (long) i * width, 1).intoArray(out, offset + i + FL);
+        for (int bound = vectorBound(format, m, at, n); i < bound; i += FL) {
+            floats(format, m, at + (long) i * width).intoArray(out, offset + i);
         }
         for (; i < n; i++) {
             out[offset + i] = floatAt(format, m, at + (long) i * width);
         }
     }
 
-    /**
-     * {@code sum row[i] * x[base + i]} for an F32, F16 or BF16 row at byte {@code at}, read in place. One loop per
-     * format: a loop over the three, two float vectors per step, grew past what C2 would inline {@link
-     * VectorKernels#sum} into, and the accumulator passed to it was then boxed once per row.
-     */
+    /** {@code sum row[i] * x[base + i]} for an F32, F16 or BF16 row at byte {@code at}, read in place. */
     static float dotFloats(BlockFormat format, MemorySegment m, long at, float[] x, int base, int n) {
-        int bound = FLOAT_SHORTS.loopBound(n);
-        float dot = switch (format) {
-            case F32 -> dotF32(m, at, x, base, bound);
-            case F16 -> dotF16(m, at, x, base, bound);
-            case BF16 -> dotBF16(m, at, x, base, bound);
-            default -> throw new AssertionError(format);
-        };
         int width = format.blockBytes();
+        FloatVector acc = FloatVector.zero(FLOATS);
+        int i = 0;
+        for (int bound = vectorBound(format, m, at, n); i < bound; i += FL) {
+            // The activations are fma's receiver, the widened row values its operand (VectorKernels: a converted
+            // vector is never a receiver).
+            acc = FloatVector.fromArray(FLOATS, x, base + i).fma(floats(format, m, at + (long) i * width), acc);
+        }
         float tail = 0;
-        for (int i = bound; i < n; i++) {
+        for (; i < n; i++) {
             tail += floatAt(format, m, at + (long) i * width) * x[base + i];
         }
-        return dot + tail;
-    }
-
-    // In the three loops below, the activations are fma's receiver and the row values its operand: a converted
-    // vector is never a receiver (VectorKernels). The sums run in the order of the values, one vector at a time.
-
-    private static float dotF32(MemorySegment m, long at, float[] x, int base, int bound) {
-        FloatVector acc = FloatVector.zero(FLOATS);
-        for (int i = 0; i < bound; i += FL) {
-            acc = FloatVector.fromArray(FLOATS, x, base + i)
-                    .fma(FloatVector.fromMemorySegment(FLOATS, m, at + 4L * i, ByteOrder.LITTLE_ENDIAN), acc);
-        }
-        return VectorKernels.sum(acc);
-    }
-
-    private static float dotF16(MemorySegment m, long at, float[] x, int base, int bound) {
-        FloatVector acc = FloatVector.zero(FLOATS);
-        for (int i = 0; i < bound; i += 2 * FL) {
-            ShortVector halves = ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at + 2L * i, ByteOrder.LITTLE_ENDIAN);
-            acc = FloatVector.fromArray(FLOATS, x, base + i).fma(VectorKernels.halvesToFloats(halves, 0), acc);
-            acc = FloatVector.fromArray(FLOATS, x, base + i + FL).fma(VectorKernels.halvesToFloats(halves, 1), acc);
-        }
-        // VectorKernels.sum, written out: after two conversions a step, C2 had no room left to inline it, and boxed
-        // the vector it would have passed.
-        float dot = 0;
-        for (int l = 0; l < FL; l++) {
-            dot += acc.lane(l);
-        }
-        return dot;
-    }
-
-    private static float dotBF16(MemorySegment m, long at, float[] x, int base, int bound) {
-        FloatVector acc = FloatVector.zero(FLOATS);
-        for (int i = 0; i < bound; i += 2 * FL) {
-            ShortVector halves = ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at + 2L * i, ByteOrder.LITTLE_ENDIAN);
-            acc = FloatVector.fromArray(FLOATS, x, base + i).fma(brainFloats(halves, 0), acc);
-            acc = FloatVector.fromArray(FLOATS, x, base + i + FL).fma(brainFloats(halves, 1), acc);
-        }
-        // VectorKernels.sum, written out: after two conversions a step, C2 had no room left to inline it, and boxed
-        // the vector it would have passed.
-        float dot = 0;
-        for (int l = 0; l < FL; l++) {
-            dot += acc.lane(l);
-        }
-        return dot;
-    }
-
-    /** The lower ({@code part} 0) or upper (1) half of a vector of BF16 values, as floats: the bits moved up. */
-    private static FloatVector brainFloats(ShortVector halves, int part) {
-        return (FloatVector) ((IntVector) halves.convertShape(VectorOperators.S2I, FLOAT_INTS, part))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretShape(FLOATS, 0);
+        return VectorKernels.sum(acc) + tail;
     }
 
     /**
-     * The first ({@code part} 0) or second (1) {@link VectorKernels#FL} of the 2 FL F32, F16 or BF16 values at byte
-     * {@code at}, as floats (the switch is loop-invariant). F16 and BF16 values are loaded as a whole vector of
-     * {@link VectorKernels#FLOAT_SHORTS} either way (the JIT can share the two loads).
+     * How many of the n values at byte {@code at} {@link #floats} reads a vector at a time: whole vectors, and for
+     * F16 and BF16, whose loads take a vector of {@link VectorKernels#FLOAT_SHORTS} (2 FL values, the lower half
+     * used), only as far as such a load stays inside {@code m}: every value but the last FL of the matrix.
      */
-    private static FloatVector floats(BlockFormat format, MemorySegment m, long at, int part) {
+    private static int vectorBound(BlockFormat format, MemorySegment m, long at, int n) {
+        int bound = FLOATS.loopBound(n);
+        if (format == BlockFormat.F32) {
+            return bound;
+        }
+        long loadable = (m.byteSize() - at) / 2 - FL;
+        return loadable >= bound ? bound : FLOATS.loopBound((int) Math.max(0, loadable));
+    }
+
+    /**
+     * {@link VectorKernels#FL} F32, F16 or BF16 values at byte {@code at}, as floats (the switch is loop-invariant).
+     * F16 and BF16 values come from the lower half of a vector of {@link VectorKernels#FLOAT_SHORTS}: a half-width
+     * vector of shorts would be a second shape of the lane (VectorKernels).
+     */
+    private static FloatVector floats(BlockFormat format, MemorySegment m, long at) {
         return switch (format) {
-            case F32 -> FloatVector.fromMemorySegment(FLOATS, m, at + 4L * FL * part, ByteOrder.LITTLE_ENDIAN);
+            case F32 -> FloatVector.fromMemorySegment(FLOATS, m, at, ByteOrder.LITTLE_ENDIAN);
             case F16 -> VectorKernels.halvesToFloats(
-                    ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN), part);
-            case BF16 -> brainFloats(ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN), part);
+                    ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at, ByteOrder.LITTLE_ENDIAN));
+            case BF16 -> (FloatVector) ((IntVector) ShortVector.fromMemorySegment(FLOAT_SHORTS, m, at,
+                    ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, FLOAT_INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretShape(FLOATS, 0);
             default -> throw new AssertionError(format);
         };
     }

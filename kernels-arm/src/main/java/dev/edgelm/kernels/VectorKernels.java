@@ -71,9 +71,10 @@ final class VectorKernels implements Kernels {
     static final VectorSpecies<Float> FLOATS = species(float.class, BITS);
     static final VectorSpecies<Integer> FLOAT_INTS = species(int.class, BITS);
     /**
-     * 16-bit lanes of {@link #FLOATS}' shape, twice its lanes: F16 values are loaded and activation codes stored two
-     * float vectors at a time, never through a half-width vector of shorts. Two shapes of one lane type let C2 box
-     * the vectors of loops compiled after both were used (the Vector API's type profiles are shared process-wide).
+     * 16-bit lanes of {@link #FLOATS}' shape, twice its lanes: F16 values are loaded a whole vector at a time (its
+     * lower half converted) and activation codes stored two float vectors at a time, never through a half-width
+     * vector of shorts. Two shapes of one lane type let C2 box the vectors of loops compiled after both were used
+     * (the Vector API's type profiles are shared process-wide).
      */
     static final VectorSpecies<Short> FLOAT_SHORTS = species(short.class, BITS);
     static final int FL = FLOATS.length();
@@ -701,23 +702,23 @@ final class VectorKernels implements Kernels {
         Objects.checkFromIndexSize(srcOffset, n, src.length);
         Objects.checkFromIndexSize(dstOffset, n, dst.length);
         int i = 0;
-        for (int bound = FLOAT_SHORTS.loopBound(n); i < bound; i += 2 * FL) {
-            ShortVector halves = ShortVector.fromArray(FLOAT_SHORTS, src, srcOffset + i);
-            halvesToFloats(halves, 0).intoArray(dst, dstOffset + i);
-            halvesToFloats(halves, 1).intoArray(dst, dstOffset + i + FL);
+        // A load takes a vector of FLOAT_SHORTS, 2 FL halves, of which the lower FL are converted: as far as such a
+        // load stays inside src.
+        for (int bound = FLOATS.loopBound(Math.min(n, src.length - srcOffset - FL)); i < bound; i += FL) {
+            halvesToFloats(ShortVector.fromArray(FLOAT_SHORTS, src, srcOffset + i)).intoArray(dst, dstOffset + i);
         }
         reference.halfToFloat(src, srcOffset + i, dst, dstOffset + i, n - i);
     }
 
     /**
-     * {@link #FL} half-precision values (the bits in the lower ({@code part} 0) or upper (1) half of {@code halves},
-     * a vector of {@link #FLOAT_SHORTS}) as floats. The Vector API has no half-precision
+     * {@link #FL} half-precision values (the bits in the lower half of {@code halves}, a vector of
+     * {@link #FLOAT_SHORTS}) as floats. The Vector API has no half-precision
      * type, so the bits are moved into a float's exponent and mantissa and rescaled by 2^112, which is exact for
      * normal and subnormal halves alike; infinities and NaNs (exponent 31) get the float's all-ones exponent.
      */
-    static FloatVector halvesToFloats(ShortVector halves, int part) {
+    static FloatVector halvesToFloats(ShortVector halves) {
         // Sign-extended: bit 31 is the half's sign bit.
-        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, FLOAT_INTS, part);
+        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, FLOAT_INTS, 0);
         IntVector shifted = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
         FloatVector finite = ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(0x1p112f);
         IntVector bits = ((IntVector) finite.reinterpretShape(FLOAT_INTS, 0))
