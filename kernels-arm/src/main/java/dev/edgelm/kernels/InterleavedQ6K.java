@@ -40,8 +40,8 @@ final class InterleavedQ6K {
     private static final int WORD_ROW = Q6KUnits.WORD_ROW;
     private static final int SUB_BYTES = Q6KUnits.SUB_BYTES;
 
-    /** Code words at the full width: 16-bit lanes of (row, parity). */
-    private static final VectorSpecies<Short> WORDS = FLOATS.withLanes(short.class);
+    /** Code words at the full width: 16-bit lanes of (row, parity), the shorts of the floats' shape. */
+    private static final VectorSpecies<Short> WORDS = VectorKernels.FLOAT_SHORTS;
     /** Rows per vector: the lanes of {@link VectorKernels#FLOATS} and {@link VectorKernels#FLOAT_INTS}. */
     static final int ROWS = FLOATS.length();
     /** Rows a pass computes: one vector. */

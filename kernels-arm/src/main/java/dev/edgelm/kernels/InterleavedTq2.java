@@ -44,9 +44,8 @@ import jdk.incubator.vector.VectorShuffle;
  * three more operations per chunk and vector and measured a fifth slower, and the field sums' bounds assume codes up
  * to 2.
  *
- * <p>Unlike the other integer kernels, whose 16 nibble bytes per block fill at most 256 bits of shorts, this one
- * runs at the configured width, up to 512 bits: a block's 64 code bytes per row fill any width, and the loop is
- * bound by vector operations (13 per chunk and vector: a widening load, a shift, three masks, four multiplies and
+ * <p>Like the other full-width kernels ({@link FullWidth}), this one runs at the configured width, up to 512 bits,
+ * and the loop is bound by vector operations (13 per chunk and vector: a widening load, a shift, three masks, four multiplies and
  * four adds; 15, with a shift for each field, measured 8 to 10% slower at 512 bits), so on one core it ran about
  * twice as fast at 512 bits as at 256, and 256 twice 128.
  * Two vectors of rows go through the loop together and share the four activation broadcasts of each chunk (a third

@@ -1,10 +1,10 @@
 package dev.edgelm.kernels;
 
-import dev.edgelm.kernels.quant.BlockFormat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Converts weight matrices between the GGUF layout ({@link WeightLayout#ROWS}) and the interleaved one
@@ -25,8 +25,19 @@ public final class RowInterleaving {
      * I2_S, this reads the matrix).
      */
     public static boolean canInterleave(WeightMatrix w) {
-        return w.layout() == WeightLayout.ROWS && WeightLayout.INTERLEAVED_16.holds(w.format(), w.rows())
-                && UnitLayout.of(w.format()).canPack(w.data(), w.weightBytes());
+        return whyNot(w).isEmpty();
+    }
+
+    /** Why {@code w} cannot be interleaved ({@link #canInterleave}), or empty if it can. */
+    private static Optional<String> whyNot(WeightMatrix w) {
+        if (w.layout() != WeightLayout.ROWS || !WeightLayout.INTERLEAVED_16.holds(w.format(), w.rows())) {
+            return Optional.of("a " + w.layout() + " " + w.format() + " matrix of " + w.rows() + " rows");
+        }
+        // The one thing a unit layout refuses (UnitLayout.canPack): a ternary code 3.
+        if (!UnitLayout.of(w.format()).canPack(w.data(), w.weightBytes())) {
+            return Optional.of("a " + w.format() + " matrix holding code 3");
+        }
+        return Optional.empty();
     }
 
     /**
@@ -92,11 +103,9 @@ public final class RowInterleaving {
     }
 
     private static void check(WeightMatrix w) {
-        if (!canInterleave(w)) {
-            boolean ternary = w.format() == BlockFormat.TQ2_0 || w.format() == BlockFormat.I2_S;
-            throw new IllegalArgumentException("cannot interleave a " + w.layout() + " " + w.format() + " matrix of "
-                    + w.rows() + " rows" + (ternary ? ", or holding code 3" : ""));
-        }
+        whyNot(w).ifPresent(why -> {
+            throw new IllegalArgumentException("cannot interleave " + why);
+        });
     }
 
     /**
