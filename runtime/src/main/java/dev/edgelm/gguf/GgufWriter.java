@@ -44,7 +44,8 @@ public final class GgufWriter {
         /**
          * Writes the tensor into {@code target}, called once per {@link GgufWriter#write} on the writing thread.
          *
-         * @param target exactly the tensor's bytes, zero-filled, valid only during this call
+         * @param target exactly the tensor's bytes, zero-filled, valid only during this call, and writable from other
+         *     threads during it (a large tensor can be filled in parallel)
          */
         void writeTo(MemorySegment target) throws IOException;
     }
@@ -212,7 +213,8 @@ public final class GgufWriter {
         FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            try (channel; Arena arena = Arena.ofConfined()) {
+            // Shared so that a TensorData can fill its target from several threads.
+            try (channel; Arena arena = Arena.ofShared()) {
                 // A fresh file maps as zeros, which is what the padding and unwritten tensors must be.
                 writeTo(channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena));
             }

@@ -124,6 +124,14 @@ public enum Architecture {
         return scaledEmbedding;
     }
 
+    /**
+     * Whether llama.cpp's graph multiplies by the token embedding even when the file has an {@code output.weight}
+     * (BitNet): EdgeLM then reads only an interleaved {@code output.weight}, which only {@code edgelm repack} writes.
+     */
+    public boolean headIsTheEmbedding() {
+        return this == BITNET || this == BITNET_B158;
+    }
+
     /** The architecture GGUF calls {@code name}, if EdgeLM runs it. */
     public static Optional<Architecture> fromGguf(String name) {
         return Arrays.stream(values()).filter(a -> a.ggufName.equals(name)).findFirst();

@@ -75,12 +75,10 @@ public record ModelWeights(
             WeightMatrix positions = file.findTensor("position_embd.weight").isPresent()
                     ? rowLookup("position_embd.weight", dim, config.contextLength())
                     : null;
-            // llama.cpp's bitnet graph always multiplies by the embedding; elsewhere no head means a tied one. An
-            // interleaved head is always the head: edgelm repack's copy of a tied embedding.
-            boolean tiedByArchitecture = config.architecture() == Architecture.BITNET
-                    || config.architecture() == Architecture.BITNET_B158;
-            boolean ownHead = file.findTensor("output.weight")
-                    .filter(t -> !tiedByArchitecture || t.type().layout() != WeightLayout.ROWS).isPresent();
+            // No head means a tied one. An interleaved head is always the head: edgelm repack's copy of a tied
+            // embedding.
+            boolean ownHead = file.findTensor("output.weight").filter(t -> !config.architecture().headIsTheEmbedding()
+                    || t.type().layout() != WeightLayout.ROWS).isPresent();
             Linear output = !ownHead
                     ? new Linear(layout.apply(embedding), optionalVector("output.bias", config.vocabularySize()), 1f)
                     : linear("output", dim, config.vocabularySize());

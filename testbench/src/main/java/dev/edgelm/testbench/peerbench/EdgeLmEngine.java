@@ -1,10 +1,15 @@
 package dev.edgelm.testbench.peerbench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.edgelm.gguf.GgmlType;
+import dev.edgelm.gguf.GgufFile;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * EdgeLM through its launcher: {@code edgelm bench ... -r 1 --json} (one untimed warm-up, then one timed run) and
@@ -19,6 +24,7 @@ record EdgeLmEngine(Path launcher, int vectorBits) implements Engine {
     private static final String JAVA_OPTS = "EDGELM_JAVA_OPTS";
     /** The same context llama-run.mjs gives a short generate request (at least 256 positions). */
     static final int TTFT_CONTEXT = 256;
+    private static final Set<GgmlType> FLOAT_TYPES = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
 
     @Override
     public String name() {
@@ -44,16 +50,34 @@ record EdgeLmEngine(Path launcher, int vectorBits) implements Engine {
 
     /**
      * {@code model}'s copy with its matrices stored interleaved ({@code edgelm repack}), written beside it, again on
-     * every run so that it holds the layouts of the build being measured.
+     * every run so that it holds the layouts of the build being measured. With a {@code headType}, an output head
+     * stored as F32, F16 or BF16 is requantized to it ({@code --output-type}) and the copy's name says so.
      *
+     * @param headType the type to requantize a float head to, or null to keep every head as it is
      * @throws EngineException if the launcher fails
+     * @throws IOException if the model cannot be read
      */
-    Path repacked(Path model) {
+    Path repacked(Path model, String headType) throws IOException {
         String name = model.getFileName().toString();
-        Path copy = model.resolveSibling(name.substring(0, name.length() - ".gguf".length()) + ".repacked.gguf");
-        MeasuredProcess.run(List.of(launcher.toString(), "repack", "-m", model.toString(), "-o", copy.toString()),
-                environment(), model, TIMEOUT);
+        String stem = name.substring(0, name.length() - ".gguf".length());
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "repack", "-m", model.toString()));
+        String suffix = ".repacked.gguf";
+        if (headType != null && hasFloatHead(model)) {
+            command.addAll(List.of("--output-type", headType));
+            suffix = ".repacked." + headType + "-head.gguf";
+        }
+        Path copy = model.resolveSibling(stem + suffix);
+        command.addAll(List.of("-o", copy.toString()));
+        MeasuredProcess.run(command, environment(), model, TIMEOUT);
         return copy;
+    }
+
+    /** Whether the model's output head (or the token embedding it is tied to) is stored as F32, F16 or BF16. */
+    private static boolean hasFloatHead(Path model) throws IOException {
+        try (GgufFile file = GgufFile.open(model)) {
+            return file.findTensor("output.weight").or(() -> file.findTensor("token_embd.weight"))
+                    .map(t -> FLOAT_TYPES.contains(t.type())).orElse(false);
+        }
     }
 
     /**

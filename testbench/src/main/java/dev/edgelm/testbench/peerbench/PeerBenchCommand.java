@@ -93,10 +93,18 @@ public final class PeerBenchCommand implements Callable<Integer> {
             + "memory at load. llama.cpp runs the original.")
     boolean repacked;
 
+    @Option(names = "--head-type", paramLabel = "TYPE", description = "With --repacked, EdgeLM's copy of a fixture "
+            + "whose output head is F32, F16 or BF16 (BitNet's I2_S) has it requantized to TYPE (edgelm repack "
+            + "--output-type TYPE; llama.cpp's TQ2_0 files have a q6_K head).")
+    String headType;
+
     @Override
     public Integer call() throws IOException {
         if (promptTokens < 1 || generatedTokens < 1 || threads < 1 || rounds < 1) {
             throw new ParameterException(spec.commandLine(), "-p, -n, -t and --rounds must be at least 1");
+        }
+        if (headType != null && !repacked) {
+            throw new ParameterException(spec.commandLine(), "--head-type needs --repacked");
         }
         if (vectorBits != 0 && vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {
             throw new ParameterException(spec.commandLine(), "--vector-bits must be 128, 256 or 512, got "
@@ -124,7 +132,7 @@ public final class PeerBenchCommand implements Callable<Integer> {
             Path theirs = ensureFixture(cacheDir, fixture.peer(), err);
             Path ours = ensureFixture(cacheDir, fixture, err);
             if (repacked) {
-                ours = edgeLm.repacked(ours);
+                ours = edgeLm.repacked(ours, headType);
             }
             if (ttftPrompt == null) {
                 // One prompt for the whole run, sized with the first fixture's tokenizer: every fixture of a run

@@ -155,6 +155,84 @@ class RepackCommandTest {
         }
     }
 
+    /**
+     * {@code --output-type}: an F16 head tied to the embedding is requantized into a head of its own, interleaved
+     * when the vocabulary is whole 16-row groups (BitNet's, with 381 learned tokens) and row by row when it is not
+     * (llama's, the default vocabulary); the embedding is kept, the other matrices are interleaved as without the
+     * option, and the logits stay close to the F16 head's.
+     */
+    @ParameterizedTest
+    @CsvSource({"bitnet, I2_S, q8_0, 381, Q8_0_X16, 0.01", "bitnet, I2_S, q6_K, 381, Q6_K_X16, 0.03",
+            "llama, F16, Q8_0, 0, Q8_0, 0.01"})
+    void aFloatHeadIsRequantizedOnRequest(String architecture, String types, String type, int learnedTokens,
+            GgmlType stored, double tolerance) throws IOException {
+        String name = "head-" + architecture + "-" + type;
+        Path model = TinyFixtures.tiny(Files.createDirectories(dir.resolve(name)), architecture, types,
+                ShapePreset.TINY.shape(), learnedTokens > 0 ? FixtureTokenizer.builtin(learnedTokens)
+                        : TinyFixtures.builtinVocabulary(), 13);
+        Path copy = dir.resolve(name + ".repacked.gguf");
+        Run run = edgelm("repack", "-m", model.toString(), "-o", copy.toString(), "--output-type", type);
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains("the output head token_embd.weight requantized to " + stored.ggmlName()
+                + " as output.weight");
+        try (Model requantized = Model.open(copy); Model reference = Model.open(model);
+                ComputePool pool = new ComputePool(2)) {
+            GgufTensor embedding = reference.gguf().tensor("token_embd.weight");
+            assertThat(embedding.type()).isEqualTo(GgmlType.F16);
+            assertThat(reference.gguf().findTensor("output.weight")).isEmpty();
+            assertThat(requantized.gguf().tensor("token_embd.weight").data().mismatch(embedding.data())).isEqualTo(-1);
+            GgufTensor head = requantized.gguf().tensor("output.weight");
+            assertThat(head.type()).isEqualTo(stored);
+            assertThat(head.dims()).isEqualTo(embedding.dims());
+            if (stored.layout() == WeightLayout.INTERLEAVED_16) {
+                assertThat(requantized.weights().output().weight().data().address()).isEqualTo(head.data().address());
+                assertThat(requantized.gguf().tensor("blk.0.ffn_up.weight").type()).isEqualTo(GgmlType.I2_S_X16);
+            }
+            for (int batch : new int[] {1, 8}) {
+                float[] expected = logits(reference, Kernels.get(), pool, batch);
+                float[] actual = logits(requantized, Kernels.get(), pool, batch);
+                assertThat(relativeError(actual, expected)).as("%s head, batch %d", type, batch)
+                        .isPositive().isLessThan(tolerance);
+            }
+        }
+    }
+
+    /** BitNet's graph reads the embedding, so a head that cannot be interleaved would be ignored: refused. */
+    @Test
+    void aBitnetHeadOfPartialGroupsIsNotRequantized() throws IOException {
+        Path model = TinyFixtures.tiny(Files.createDirectories(dir.resolve("bitnet-443")), "bitnet", "I2_S");
+        Path out = dir.resolve("bitnet-443.repacked.gguf");
+        Run run = edgelm("repack", "-m", model.toString(), "-o", out.toString(), "--output-type", "q8_0");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.err()).contains("the head of this bitnet model has 443 rows, not a multiple of 16");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void aQuantizedHeadOrAnUnknownTypeIsRefusedAndNothingIsWritten() {
+        Path out = dir.resolve("refused.gguf");
+        Run quantized = edgelm("repack", "-m", original.toString(), "-o", out.toString(), "--output-type", "q8_0");
+        assertThat(quantized.status()).isEqualTo(2);
+        assertThat(quantized.err()).contains("--output-type: the output head")
+                .contains("only an F32, F16 or BF16 head is requantized");
+        Run unknown = edgelm("repack", "-m", original.toString(), "-o", out.toString(), "--output-type", "q3_K");
+        assertThat(unknown.status()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--output-type must be one of [q8_0, q6_K, q5_0, q4_K, q4_0], got q3_K");
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("refused.gguf.partial")).doesNotExist();
+    }
+
+    /** |actual - expected| / |expected|, Euclidean. */
+    private static double relativeError(float[] actual, float[] expected) {
+        double difference = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            difference += (actual[i] - (double) expected[i]) * (actual[i] - (double) expected[i]);
+            norm += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(difference / norm);
+    }
+
     @Test
     void repackingARepackedModelChangesNothing() throws IOException {
         Path again = dir.resolve("again.gguf");
