@@ -45,6 +45,20 @@ class LauncherTest {
         assertThat(out).startsWith("edgelm ").containsPattern("JVM (2[5-9]|[3-9][0-9])");
         // The JVM announces the incubating Vector API module only when the launcher added it.
         assertThat(result.stderr()).contains("jdk.incubator.vector");
+        // The JIT option is passed quietly: nothing but the version on standard output.
+        assertThat(out.lines().filter(line -> line.contains("CompileCommand"))).isEmpty();
+    }
+
+    /** On JDK 25, C2 cleans up between rounds of incremental inlining in EdgeLM's methods (the launcher's comment). */
+    @Test
+    void asksC2ForItsInliningCleanUpOnJdk25() {
+        assumeTrue(Files.isRegularFile(ROOT.resolve("device-agent/target/edgelm.jar")), "edgelm.jar is not built");
+        assumeTrue(Runtime.version().feature() == 25, "the option is passed on JDK 25 only");
+        LlamaCppPeer.ProcessResult result = launch(Map.of("EDGELM_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(new String(result.stdout(), StandardCharsets.UTF_8))
+                .containsPattern("bool UnlockDiagnosticVMOptions\\s+= true\\s+\\{diagnostic\\} \\{command line\\}")
+                .containsPattern("CompileCommand +\\+= IncrementalInlineForceCleanup,dev/edgelm/\\*\\.\\* ");
     }
 
     @Test
