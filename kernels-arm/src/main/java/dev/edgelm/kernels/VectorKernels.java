@@ -59,6 +59,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       accumulator's own type then waits on that operation, it gives up and boxes both ({@code a.fma(b, acc)} is
  *       {@code b.fma(a, acc)} to the last bit).
  * </ul>
+ * Those rules make the failure rarer, not impossible: the operations are inlined late, round by round, and whether
+ * an accumulator's operand types are exact when its operation's turn comes depends on the order of the rounds. The
+ * {@code edgelm} launcher therefore asks C2 (on JDK 25) to propagate types between rounds in EdgeLM's methods
+ * ({@code IncrementalInlineForceCleanup}).
  */
 final class VectorKernels implements Kernels {
 

@@ -84,7 +84,9 @@ final class RepackCommand implements Callable<Integer> {
         }
         Optional<GgmlType> headType = headType();
         PrintWriter out = spec.commandLine().getOut();
-        try (GgufFile file = GgufFile.open(model); ComputePool pool = new ComputePool(ComputePool.defaultThreads())) {
+        // Threads only to requantize a head (a null resource is not closed).
+        try (GgufFile file = GgufFile.open(model);
+                ComputePool pool = headType.isPresent() ? new ComputePool(ComputePool.defaultThreads()) : null) {
             GgufTensor head = headType.isPresent() ? floatHead(file) : null;
             // One file out, whatever came in: a split model's part keys would send a reader looking for parts.
             GgufWriter writer = new GgufWriter().putAll(file.metadata())
