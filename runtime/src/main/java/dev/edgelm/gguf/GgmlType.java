@@ -163,6 +163,11 @@ public enum GgmlType {
         return Optional.ofNullable(BLOCK_FORMATS[ordinal()]);
     }
 
+    /** Whether values of this type are stored one by one as floating-point numbers: F32, F16 or BF16. */
+    public boolean isFloat() {
+        return this == F32 || this == F16 || this == BF16;
+    }
+
     /** How the kernels find the blocks of a matrix of this type: as ggml stores them, or interleaved. */
     public WeightLayout layout() {
         return name().endsWith(INTERLEAVED_SUFFIX) ? WeightLayout.INTERLEAVED_16 : WeightLayout.ROWS;

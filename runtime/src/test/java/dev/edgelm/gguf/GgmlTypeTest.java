@@ -125,6 +125,12 @@ class GgmlTypeTest {
         assertThat(GgmlType.Q4_1.interleaved()).isEmpty();
     }
 
+    @Test
+    void theFloatTypesAreF32F16AndBf16() {
+        assertThat(Arrays.stream(GgmlType.values()).filter(GgmlType::isFloat))
+                .containsExactlyInAnyOrder(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
+    }
+
     private static int[] geometry(GgmlType type) {
         return new int[] {type.blockSize(), type.typeSize()};
     }

@@ -52,7 +52,6 @@ final class RepackCommand implements Callable<Integer> {
     /** The types a float head can be requantized to: quantized weight types with an interleaved layout. */
     private static final List<GgmlType> HEAD_TYPES =
             List.of(GgmlType.Q8_0, GgmlType.Q6_K, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q4_0);
-    private static final Set<GgmlType> FLOAT_TYPES = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
 
     @Spec
     CommandSpec spec;
@@ -147,7 +146,7 @@ final class RepackCommand implements Callable<Integer> {
         GgufTensor head = file.findTensor(HEAD).or(() -> file.findTensor(TOKEN_EMBEDDING)).orElseThrow(
                 () -> new ParameterException(spec.commandLine(), "--output-type: the model has neither " + HEAD
                         + " nor " + TOKEN_EMBEDDING));
-        if (!FLOAT_TYPES.contains(head.type()) || head.rank() != 2) {
+        if (!head.type().isFloat() || head.rank() != 2) {
             throw new ParameterException(spec.commandLine(), "--output-type: the output head " + head.name()
                     + " is " + head.type().ggmlName() + "; only an F32, F16 or BF16 head is requantized");
         }
@@ -174,7 +173,7 @@ final class RepackCommand implements Callable<Integer> {
         if (layout == WeightLayout.ROWS && embeddingRead) {
             throw new ParameterException(spec.commandLine(), "--output-type: the head of this "
                     + file.metadata().getString("general.architecture") + " model has " + w.rows() + " rows, not a "
-                    + "multiple of 16: its graph reads the token embedding, and only an interleaved output.weight is "
+                    + "multiple of " + WeightLayout.GROUP_ROWS + ": its graph reads the token embedding, and only an interleaved output.weight is "
                     + "read in its place");
         }
         GgmlType stored = layout == WeightLayout.ROWS ? type : type.interleaved().orElseThrow();

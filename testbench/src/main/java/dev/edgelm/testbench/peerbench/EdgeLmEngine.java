@@ -1,7 +1,6 @@
 package dev.edgelm.testbench.peerbench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.edgelm.gguf.GgmlType;
 import dev.edgelm.gguf.GgufFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * EdgeLM through its launcher: {@code edgelm bench ... -r 1 --json} (one untimed warm-up, then one timed run) and
@@ -24,7 +22,6 @@ record EdgeLmEngine(Path launcher, int vectorBits) implements Engine {
     private static final String JAVA_OPTS = "EDGELM_JAVA_OPTS";
     /** The same context llama-run.mjs gives a short generate request (at least 256 positions). */
     static final int TTFT_CONTEXT = 256;
-    private static final Set<GgmlType> FLOAT_TYPES = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
 
     @Override
     public String name() {
@@ -76,7 +73,7 @@ record EdgeLmEngine(Path launcher, int vectorBits) implements Engine {
     private static boolean hasFloatHead(Path model) throws IOException {
         try (GgufFile file = GgufFile.open(model)) {
             return file.findTensor("output.weight").or(() -> file.findTensor("token_embd.weight"))
-                    .map(t -> FLOAT_TYPES.contains(t.type())).orElse(false);
+                    .map(t -> t.type().isFloat()).orElse(false);
         }
     }
 
