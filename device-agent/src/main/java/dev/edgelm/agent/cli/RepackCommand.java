@@ -144,10 +144,10 @@ final class RepackCommand implements Callable<Integer> {
     /** The output head, or the token embedding it is tied to, which {@code --output-type} requantizes. */
     private GgufTensor floatHead(GgufFile file) {
         GgufTensor head = file.findTensor(HEAD).or(() -> file.findTensor(TOKEN_EMBEDDING)).orElseThrow(
-                () -> new ParameterException(spec.commandLine(), "--output-type: the model has neither " + HEAD
+                () -> new IllegalArgumentException("--output-type: the model has neither " + HEAD
                         + " nor " + TOKEN_EMBEDDING));
         if (!head.type().isFloat() || head.rank() != 2) {
-            throw new ParameterException(spec.commandLine(), "--output-type: the output head " + head.name()
+            throw new IllegalArgumentException("--output-type: the output head " + head.name()
                     + " is " + head.type().ggmlName() + "; only an F32, F16 or BF16 head is requantized");
         }
         return head;
@@ -162,7 +162,7 @@ final class RepackCommand implements Callable<Integer> {
         WeightMatrix w = matrix(head);
         BlockFormat format = type.blockFormat().orElseThrow();
         if (!Requantization.canRequantize(w, format, WeightLayout.ROWS)) {
-            throw new ParameterException(spec.commandLine(), "--output-type: the output head " + head.name()
+            throw new IllegalArgumentException("--output-type: the output head " + head.name()
                     + " has rows of " + w.cols() + " values, not whole " + type.ggmlName() + " blocks of "
                     + format.blockSize());
         }
@@ -171,7 +171,7 @@ final class RepackCommand implements Callable<Integer> {
         boolean embeddingRead = Architecture.fromGguf(file.metadata().getOptionalString("general.architecture")
                 .orElse("")).map(Architecture::headIsTheEmbedding).orElse(false);
         if (layout == WeightLayout.ROWS && embeddingRead) {
-            throw new ParameterException(spec.commandLine(), "--output-type: the head of this "
+            throw new IllegalArgumentException("--output-type: the head of this "
                     + file.metadata().getString("general.architecture") + " model has " + w.rows() + " rows, not a "
                     + "multiple of " + WeightLayout.GROUP_ROWS + ": its graph reads the token embedding, and only an interleaved output.weight is "
                     + "read in its place");
