@@ -140,10 +140,10 @@ final class InterleavedQ4K {
                             LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
                     ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, nibbles2 + 2 * GROUP * k,
                             LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                    low = low.add(q.and(LOW_NIBBLE).mul(lowCodes));
-                    high = high.add(q.lanewise(VectorOperators.LSHR, 4).mul(highCodes));
-                    low2 = low2.add(q2.and(LOW_NIBBLE).mul(lowCodes));
-                    high2 = high2.add(q2.lanewise(VectorOperators.LSHR, 4).mul(highCodes));
+                    low = q.and(LOW_NIBBLE).mul(lowCodes).add(low);
+                    high = q.lanewise(VectorOperators.LSHR, 4).mul(highCodes).add(high);
+                    low2 = q2.and(LOW_NIBBLE).mul(lowCodes).add(low2);
+                    high2 = q2.lanewise(VectorOperators.LSHR, 4).mul(highCodes).add(high2);
                 }
                 // Each row's two lanes into one (pairSum in VectorKernels), then the rows' d x scale.
                 IntVector lowSums = (IntVector) low.reinterpretShape(INTS, 0);

@@ -96,8 +96,8 @@ final class InterleavedQ4_0 {
             ShortVector low = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj)).reinterpretShape(SHORTS, 0);
             ShortVector high = (ShortVector) IntVector.broadcast(INTS, a.get(PAIR, aj + HIGH_CODES))
                     .reinterpretShape(SHORTS, 0);
-            s0 = s0.add(q0.and((short) 0xF).mul(low)).add(q0.lanewise(VectorOperators.LSHR, 4).mul(high));
-            s1 = s1.add(q1.and((short) 0xF).mul(low)).add(q1.lanewise(VectorOperators.LSHR, 4).mul(high));
+            s0 = q0.and((short) 0xF).mul(low).add(q0.lanewise(VectorOperators.LSHR, 4).mul(high)).add(s0);
+            s1 = q1.and((short) 0xF).mul(low).add(q1.lanewise(VectorOperators.LSHR, 4).mul(high)).add(s1);
             c0 += CHUNK;
             c1 += CHUNK;
             aj += 4;

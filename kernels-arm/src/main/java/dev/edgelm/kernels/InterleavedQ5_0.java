@@ -70,13 +70,13 @@ final class InterleavedQ5_0 {
                             .or(lowRun.lanewise(VectorOperators.LSHR, p - first).and((short) 0x10));
                     ShortVector highValues = q.lanewise(VectorOperators.LSHR, 4)
                             .or(highRun.lanewise(VectorOperators.LSHR, p - first).and((short) 0x10));
-                    low = low.add(lowValues.mul(a[ai + p]));
-                    high = high.add(highValues.mul(a[ai + BLOCK / 2 + p]));
+                    low = lowValues.mul(a[ai + p]).add(low);
+                    high = highValues.mul(a[ai + BLOCK / 2 + p]).add(high);
                 }
-                sum0 = sum0.add((FloatVector) low.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0))
-                        .add((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0));
-                sum1 = sum1.add((FloatVector) low.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1))
-                        .add((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1));
+                sum0 = ((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0))
+                        .add(((FloatVector) low.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0)).add(sum0));
+                sum1 = ((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1))
+                        .add(((FloatVector) low.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1)).add(sum1));
             }
             float scale = as[ai / BLOCK];
             FloatVector scales0 = FloatVector.fromMemorySegment(BLOCK_FLOATS, m, unit + 4L * lane, LITTLE_ENDIAN);

@@ -131,7 +131,7 @@ final class InterleavedQ6K {
                         .add(pairs.lanewise(VectorOperators.ASHR, 16));
                 IntVector scale = (IntVector) ByteVector.fromMemorySegment(SCALE_BYTES, m, scales, LITTLE_ENDIAN)
                         .convertShape(VectorOperators.B2I, FLOAT_INTS, 0);
-                block = block.add(pairs.mul(scale));
+                block = pairs.mul(scale).add(block);
             }
             FloatVector d = FloatVector.fromMemorySegment(FLOATS, m, unit + 4L * row, LITTLE_ENDIAN);
             acc = d.mul(as[ai / BLOCK]).fma(block.convertShape(VectorOperators.I2F, FLOATS, 0), acc);

@@ -104,10 +104,10 @@ final class InterleavedQ8_0 {
             IntVector p0 = (IntVector) q00.mul(a0).add(q01.mul(a1)).reinterpretShape(INTS, 0);
             IntVector p1 = (IntVector) q10.mul(a0).add(q11.mul(a1)).reinterpretShape(INTS, 0);
             // Each row's two lanes into its 32-bit lane: the low lane sign-extended, plus the high one.
-            s0 = s0.add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(p0.lanewise(VectorOperators.ASHR, 16));
-            s1 = s1.add(p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
-                    .add(p1.lanewise(VectorOperators.ASHR, 16));
+            s0 = p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(p0.lanewise(VectorOperators.ASHR, 16)).add(s0);
+            s1 = p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(p1.lanewise(VectorOperators.ASHR, 16)).add(s1);
             c0 += 2 * CHUNK;
             c1 += 2 * CHUNK;
             aj += 8;

@@ -163,17 +163,17 @@ final class InterleavedTq2 {
                         .reinterpretShape(SHORTS, 0);
                 // Fields 1 and 2 are masked where they stand, not shifted down: their products come out 4 and 16
                 // times too large, which the bounds allow, and one shift per field and block undoes.
-                p00 = p00.add(q0.and(THREES).mul(a0));
-                p01 = p01.add(q0.and(FIELD_1).mul(a1));
-                t02 = t02.add(q0.and(FIELD_2).mul(a2));
-                p03 = p03.add(q0.lanewise(VectorOperators.LSHR, 6).mul(a3));
-                p10 = p10.add(q1.and(THREES).mul(a0));
-                p11 = p11.add(q1.and(FIELD_1).mul(a1));
-                t12 = t12.add(q1.and(FIELD_2).mul(a2));
-                p13 = p13.add(q1.lanewise(VectorOperators.LSHR, 6).mul(a3));
+                p00 = q0.and(THREES).mul(a0).add(p00);
+                p01 = q0.and(FIELD_1).mul(a1).add(p01);
+                t02 = q0.and(FIELD_2).mul(a2).add(t02);
+                p03 = q0.lanewise(VectorOperators.LSHR, 6).mul(a3).add(p03);
+                p10 = q1.and(THREES).mul(a0).add(p10);
+                p11 = q1.and(FIELD_1).mul(a1).add(p11);
+                t12 = q1.and(FIELD_2).mul(a2).add(t12);
+                p13 = q1.lanewise(VectorOperators.LSHR, 6).mul(a3).add(p13);
                 if ((k & FIELD_2_CHUNKS - 1) == FIELD_2_CHUNKS - 1) {
-                    p02 = p02.add(t02.lanewise(VectorOperators.ASHR, 4));
-                    p12 = p12.add(t12.lanewise(VectorOperators.ASHR, 4));
+                    p02 = t02.lanewise(VectorOperators.ASHR, 4).add(p02);
+                    p12 = t12.lanewise(VectorOperators.ASHR, 4).add(p12);
                     t02 = ShortVector.zero(SHORTS);
                     t12 = ShortVector.zero(SHORTS);
                 }
@@ -239,8 +239,8 @@ final class InterleavedTq2 {
             }
         }
         if (i2s) {
-            acc0 = acc0.mul(tensorScale);
-            acc1 = acc1.mul(tensorScale);
+            acc0 = FloatVector.broadcast(FLOATS, tensorScale).mul(acc0);
+            acc1 = FloatVector.broadcast(FLOATS, tensorScale).mul(acc1);
         }
         if (from == 0 && to == 2 * ROWS) {
             acc0.intoArray(out, at);

@@ -95,8 +95,8 @@ final class VectorDecoders {
             ShortVector low = lowNibbles(q);
             ShortVector high = highNibbles(q);
             if (five) {
-                low = low.or(bitsOf(highBits >>> i));
-                high = high.or(bitsOf(highBits >>> (GROUP / 2 + i)));
+                low = bitsOf(highBits >>> i).or(low);
+                high = bitsOf(highBits >>> (GROUP / 2 + i)).or(high);
             }
             low.sub(zero).intoArray(out.codes, b * GROUP + i);
             high.sub(zero).intoArray(out.codes, b * GROUP + GROUP / 2 + i);

@@ -58,6 +58,13 @@ import jdk.incubator.vector.VectorSpecies;
  *       vector, never a converted one: C2 inlines an operation on a converted vector late, and when the
  *       accumulator's own type then waits on that operation, it gives up and boxes both ({@code a.fma(b, acc)} is
  *       {@code b.fma(a, acc)} to the last bit).
+ *   <li>Inside its loop, a loop-carried vector is an operand, never the receiver: {@code sum = x.add(sum)}, not
+ *       {@code sum.add(x)} (integer sums are the same in any order; float ones are only commuted, never
+ *       regrouped). The receiver's class decides which method C2 inlines for the call, at parse time, when a
+ *       loop variable's class is not yet known exactly, so the choice falls to the shared type profile, and a
+ *       call it does not inline boxes the accumulator and its operand. As an operand, the variable waits until
+ *       its class is known. The Q6_K head's block sum written as a receiver boxed in 6 of 26 runs of the 1B and
+ *       I2_S fixtures, at 512 and 128 bits; as an operand in none of 26 (docs/benchmarks.md).
  * </ul>
  * Those rules make the failure rarer, not impossible: the operations are inlined late, round by round, and whether
  * an accumulator's operand types are exact when its operation's turn comes depends on the order of the rounds. The
@@ -299,7 +306,7 @@ final class VectorKernels implements Kernels {
         for (int i = 0; i < GROUP; i += 2 * SL) {
             ShortVector products = bytesAsShorts(m, at + 2 + i).mul(codes(a, ai + i))
                     .add(bytesAsShorts(m, at + 2 + SL + i).mul(codes(a, ai + SL + i)));
-            sum = sum.add(pairSum(products));
+            sum = pairSum(products).add(sum);
         }
         return sum;
     }
@@ -317,8 +324,8 @@ final class VectorKernels implements Kernels {
             ShortVector products = ShortVector.zero(SHORTS);
             for (int i = 0; i < GROUP / 2; i += SL) {
                 ShortVector q = bytesAsShorts(m, at + 2 + i);
-                products = products.add(lowNibbles(q).sub((short) 8).mul(codes(a, ai + i)))
-                        .add(highNibbles(q).sub((short) 8).mul(codes(a, ai + GROUP / 2 + i)));
+                products = lowNibbles(q).sub((short) 8).mul(codes(a, ai + i))
+                        .add(highNibbles(q).sub((short) 8).mul(codes(a, ai + GROUP / 2 + i))).add(products);
             }
             acc = scaleAdd(pairSum(products), f16(m, at) * as[ai / GROUP], acc);
         }
@@ -343,7 +350,7 @@ final class VectorKernels implements Kernels {
                     int aj = ai + 128 * half + i;
                     for (int n = 0; n < 4; n++) {
                         ShortVector c = q.lanewise(VectorOperators.LSHR, 2 * n).and((short) 3);
-                        products = products.add(c.mul(codes(a, aj + 32 * n)));
+                        products = c.mul(codes(a, aj + 32 * n)).add(products);
                     }
                 }
             }
@@ -375,15 +382,15 @@ final class VectorKernels implements Kernels {
             for (int i = 0; i < 32; i += SL) {
                 ShortVector v = bytesAsUnsignedShorts(m, at + i).mul(THREES);
                 for (int n = 0; n < 5; n++) {
-                    products = products.add(v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + i + 32 * n)));
-                    v = v.and(LOW_BYTE).mul(THREES);
+                    products = v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + i + 32 * n)).add(products);
+                    v = LOW_BYTE.and(v).mul(THREES);
                 }
             }
             for (int i = 0; i < 16; i += SL) {
                 ShortVector v = bytesAsUnsignedShorts(m, at + 32 + i).mul(THREES);
                 for (int n = 0; n < 5; n++) {
-                    products = products.add(v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + 160 + i + 16 * n)));
-                    v = v.and(LOW_BYTE).mul(THREES);
+                    products = v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + 160 + i + 16 * n)).add(products);
+                    v = LOW_BYTE.and(v).mul(THREES);
                 }
             }
             ShortVector tail = (ShortVector) ByteVector.fromMemorySegment(BYTES, m, at + 54 - SL,
@@ -391,7 +398,7 @@ final class VectorKernels implements Kernels {
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
             for (int i = 0; i < 16; i += SL) {
                 ShortVector v = tail.mul(TQ1_TAIL_POWERS[i / SL]).and(LOW_BYTE).mul(THREES);
-                products = products.add(v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + 240 + i)));
+                products = v.lanewise(VectorOperators.LSHR, 8).mul(codes(a, ai + 240 + i)).add(products);
             }
             int sum = smallPairSum(products, 0).reduceLanes(VectorOperators.ADD) - x.qkSums256[k];
             total += sum * (f16(m, at + 52) * x.qkScales[k]);
@@ -423,10 +430,10 @@ final class VectorKernels implements Kernels {
                 ShortVector low = q.and(LOW_BITS);
                 q = q.lanewise(VectorOperators.AND_NOT, low.add(low));
                 ShortVector high = q.lanewise(VectorOperators.LSHR, 4);
-                p0 = p0.add(high.and(TWELVES).sub(FOURS).mul(codes(a, ai + i)));
-                p1 = p1.add(high.and(THREES).sub(ONES).mul(codes(a, ai + 32 + i)));
-                p2 = p2.add(q.and(TWELVES).sub(FOURS).mul(codes(a, ai + 64 + i)));
-                p3 = p3.add(q.and(THREES).sub(ONES).mul(codes(a, ai + 96 + i)));
+                p0 = high.and(TWELVES).sub(FOURS).mul(codes(a, ai + i)).add(p0);
+                p1 = high.and(THREES).sub(ONES).mul(codes(a, ai + 32 + i)).add(p1);
+                p2 = q.and(TWELVES).sub(FOURS).mul(codes(a, ai + 64 + i)).add(p2);
+                p3 = q.and(THREES).sub(ONES).mul(codes(a, ai + 96 + i)).add(p3);
             }
             // One reduction in the source, the planes passing through p0: four written out overrun C2's budget.
             for (int g = 0; g < 4; g++) {
@@ -463,8 +470,8 @@ final class VectorKernels implements Kernels {
                 int aj = ai + 64 * chunk;
                 for (int i = 0; i < GROUP; i += SL) {
                     ShortVector q = bytesAsShorts(m, at + 16 + 32 * chunk + i);
-                    low = low.add(lowNibbles(q).mul(codes(a, aj + i)));
-                    high = high.add(highNibbles(q).mul(codes(a, aj + GROUP + i)));
+                    low = lowNibbles(q).mul(codes(a, aj + i)).add(low);
+                    high = highNibbles(q).mul(codes(a, aj + GROUP + i)).add(high);
                 }
                 acc = scaleAdd(pairSum(low), d * ((int) (scales >>> (16 * chunk)) & 0xFF), acc);
                 accHigh = scaleAdd(pairSum(high), d * ((int) (scales >>> (16 * chunk + 8)) & 0xFF), accHigh);
@@ -502,10 +509,10 @@ final class VectorKernels implements Kernels {
                 // Codes are within int8, so two products share a 16-bit lane (as in dotQ8_0).
                 ShortVector products = codes(codes, w + i).mul(codes(a, base + w + i))
                         .add(codes(codes, w + SL + i).mul(codes(a, base + w + SL + i)));
-                sum = sum.add(pairSum(products));
+                sum = pairSum(products).add(sum);
             }
             if (i < group) { // a 16-value group at 256 bits is one vector
-                sum = sum.add(pairSum(codes(codes, w + i).mul(codes(a, base + w + i))));
+                sum = pairSum(codes(codes, w + i).mul(codes(a, base + w + i))).add(sum);
             }
             acc = scaleAdd(sum, row.scales[g] * as[(base + w) >> scaleShift], acc);
         }
@@ -789,7 +796,7 @@ final class VectorKernels implements Kernels {
         FloatVector maxima = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
         int bound = FLOATS.loopBound(n);
         for (int i = 0; i < bound; i += FL) {
-            maxima = maxima.max(FloatVector.fromArray(FLOATS, x, offset + i));
+            maxima = FloatVector.fromArray(FLOATS, x, offset + i).max(maxima);
         }
         float max = maxima.reduceLanes(VectorOperators.MAX); // exact in any order
         for (int i = bound; i < n; i++) {
@@ -806,7 +813,7 @@ final class VectorKernels implements Kernels {
         for (int i = 0; i < bound; i += FL) {
             FloatVector e = FloatVector.fromArray(FLOATS, x, offset + i).sub(shift).lanewise(VectorOperators.EXP);
             e.intoArray(x, offset + i);
-            sums = sums.add(e);
+            sums = e.add(sums);
         }
         return sum(sums) + reference.expSum(x, offset + bound, n - bound, shift);
     }
@@ -819,7 +826,7 @@ final class VectorKernels implements Kernels {
         int bound = FLOATS.loopBound(n);
         FloatVector sums = FloatVector.zero(FLOATS);
         for (int i = 0; i < bound; i += FL) {
-            sums = sums.add(FloatVector.fromArray(FLOATS, x, xOffset + i));
+            sums = FloatVector.fromArray(FLOATS, x, xOffset + i).add(sums);
         }
         double sum = sum(sums);
         for (int i = bound; i < n; i++) {

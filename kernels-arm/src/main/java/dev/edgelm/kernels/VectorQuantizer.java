@@ -63,7 +63,7 @@ final class VectorQuantizer {
     private static float maxAbs(float[] x, int offset, int n) {
         FloatVector max = FloatVector.zero(FLOATS);
         for (int i = 0; i < n; i += FL) {
-            max = max.max(FloatVector.fromArray(FLOATS, x, offset + i).abs()); // max propagates NaN
+            max = FloatVector.fromArray(FLOATS, x, offset + i).abs().max(max); // max propagates NaN
         }
         return max.reduceLanes(VectorOperators.MAX); // exact in any order
     }
