@@ -63,7 +63,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       regrouped). The receiver's class decides which method C2 inlines for the call, at parse time, when a
  *       loop variable's class is not yet known exactly, so the choice falls to the shared type profile, and a
  *       call it does not inline boxes the accumulator and its operand. As an operand, the variable waits until
- *       its class is known. The Q6_K head's block sum written as a receiver boxed in 6 of 26 runs of the 1B and
+ *       its class is known. The Q6_K head's block sum written as a receiver boxed in 7 of 26 runs of the 1B and
  *       I2_S fixtures, at 512 and 128 bits; as an operand in none of 26 (docs/benchmarks.md).
  * </ul>
  * Those rules make the failure rarer, not impossible: the operations are inlined late, round by round, and whether
