@@ -73,6 +73,7 @@ final class InterleavedQ5_0 {
                     low = lowValues.mul(a[ai + p]).add(low);
                     high = highValues.mul(a[ai + BLOCK / 2 + p]).add(high);
                 }
+                // (sum + low) + high, with the loop's sums as operands (VectorKernels: how the loops are written).
                 sum0 = ((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0))
                         .add(((FloatVector) low.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 0)).add(sum0));
                 sum1 = ((FloatVector) high.convertShape(VectorOperators.S2F, BLOCK_FLOATS, 1))
