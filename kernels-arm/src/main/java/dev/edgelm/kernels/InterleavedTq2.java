@@ -239,8 +239,9 @@ final class InterleavedTq2 {
             }
         }
         if (i2s) {
-            acc0 = FloatVector.broadcast(FLOATS, tensorScale).mul(acc0);
-            acc1 = FloatVector.broadcast(FLOATS, tensorScale).mul(acc1);
+            FloatVector scale = FloatVector.broadcast(FLOATS, tensorScale);
+            acc0 = scale.mul(acc0);
+            acc1 = scale.mul(acc1);
         }
         if (from == 0 && to == 2 * ROWS) {
             acc0.intoArray(out, at);

@@ -173,8 +173,8 @@ final class RepackCommand implements Callable<Integer> {
         if (layout == WeightLayout.ROWS && embeddingRead) {
             throw new IllegalArgumentException("--output-type: the head of this "
                     + file.metadata().getString("general.architecture") + " model has " + w.rows() + " rows, not a "
-                    + "multiple of " + WeightLayout.GROUP_ROWS + ": its graph reads the token embedding, and only an interleaved output.weight is "
-                    + "read in its place");
+                    + "multiple of " + WeightLayout.GROUP_ROWS + ": its graph reads the token embedding, and only an "
+                    + "interleaved output.weight is read in its place");
         }
         GgmlType stored = layout == WeightLayout.ROWS ? type : type.interleaved().orElseThrow();
         writer.addTensor(HEAD, stored, head.dims(), target -> Requantization.requantize(w, format, layout, target,
